@@ -1,7 +1,11 @@
-"""Asyncio SDK for the i3D.net FlexVM API."""
+"""Asyncio SDK for the i3D.net FlexVM API.
+
+Start with `FlexVMClient`; every public name is importable from here.
+"""
 
 from importlib.metadata import version as _version
 
+from flexvm_async._client import DEFAULT_BASE_URL, FlexVMClient
 from flexvm_async._errors import (
     APIError,
     AuthenticationError,
@@ -23,28 +27,82 @@ from flexvm_async._errors import (
     TransportError,
     UnprocessableError,
 )
+from flexvm_async._models import (
+    VM,
+    Cloud,
+    Image,
+    InstanceType,
+    IPAddress,
+    Node,
+    NodeStatus,
+    PCIDevice,
+    UserData,
+    VMCommand,
+    VMStatus,
+)
+from flexvm_async._reports import (
+    Capacity,
+    CapacityResource,
+    CapacityResources,
+    CloudCapacity,
+    CloudUsage,
+    MonthlyReport,
+    NodeGroup,
+    PCIDeviceCapacity,
+    PeriodUsage,
+    ReportPeriod,
+    TagUsage,
+    VMUsage,
+)
+from flexvm_async._retry import RetryPolicy
 
 __version__ = _version("flexvm-async")
 
 __all__ = [
+    "DEFAULT_BASE_URL",
+    "VM",
     "APIError",
     "AuthenticationError",
     "BadRequestError",
+    "Capacity",
+    "CapacityResource",
+    "CapacityResources",
+    "Cloud",
+    "CloudCapacity",
     "CloudNameConflictError",
+    "CloudUsage",
     "ConflictError",
     "ConnectError",
     "FieldError",
+    "FlexVMClient",
     "FlexVMError",
+    "IPAddress",
+    "Image",
+    "InstanceType",
     "InvalidResponseError",
+    "MonthlyReport",
+    "Node",
+    "NodeGroup",
     "NodeHasVMsError",
     "NodeNotRunningError",
+    "NodeStatus",
     "NotFoundError",
+    "PCIDevice",
+    "PCIDeviceCapacity",
+    "PeriodUsage",
     "RateLimitError",
     "RedirectError",
+    "ReportPeriod",
     "RequestTimeoutError",
     "ResponseLostError",
+    "RetryPolicy",
     "ServerError",
+    "TagUsage",
     "TransportError",
     "UnprocessableError",
+    "UserData",
+    "VMCommand",
+    "VMStatus",
+    "VMUsage",
     "__version__",
 ]

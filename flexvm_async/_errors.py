@@ -31,7 +31,6 @@ always passes through untouched.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
 
 import attrs
 
@@ -151,6 +150,8 @@ class APIError(FlexVMError):
         request_id: The request id from the response headers, if any.
         method: The HTTP method of the request.
         path: The request path, without the host.
+        retry_after: Seconds the API asked to wait (``Retry-After``), when
+            it said.
     """
 
     def __init__(
@@ -163,9 +164,11 @@ class APIError(FlexVMError):
         code: int | str | None = None,
         errors: Sequence[FieldError] = (),
         request_id: str | None = None,
+        retry_after: float | None = None,
     ) -> None:
         """Record the answer; the text names request, status and code."""
         self.status = status
+        self.retry_after = retry_after
         self.code = code
         self.message = message
         self.errors = tuple(errors)
@@ -180,7 +183,9 @@ class APIError(FlexVMError):
             text += f" [{self.code}]"
         text += f": {self.message}"
         if self.errors:
-            fields = "; ".join(f"{e.property}: {e.message}" for e in self.errors)
+            fields = "; ".join(
+                f"{e.property}: {e.message}" for e in self.errors
+            )
             text += f" ({fields})"
         if self.request_id:
             text += f" (request id {self.request_id})"
@@ -227,16 +232,7 @@ class UnprocessableError(APIError):
 
 
 class RateLimitError(APIError):
-    """429: too many requests.
-
-    Attributes:
-        retry_after: Seconds the API asked to wait, when it said.
-    """
-
-    def __init__(self, *, retry_after: float | None = None, **kw: Any) -> None:
-        """Record the answer and the wait the API asked for."""
-        super().__init__(**kw)
-        self.retry_after = retry_after
+    """429: too many requests; ``retry_after`` says how long to wait."""
 
 
 class ServerError(APIError):

@@ -1,0 +1,150 @@
+"""`FlexVMClient`, the entry point of the SDK."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import time
+from importlib.metadata import version
+from types import TracebackType
+from typing import Self
+
+import aiohttp
+
+from flexvm_async._catalog import CapacityAPI, Images, InstanceTypes, Reports
+from flexvm_async._clouds import Clouds
+from flexvm_async._http import Transport
+from flexvm_async._ids import check_base_url
+from flexvm_async._nodes import Nodes
+from flexvm_async._paging import PageSizes
+from flexvm_async._retry import Clock, RetryPolicy, Sleep
+from flexvm_async._vms import VMs
+
+__all__ = ["DEFAULT_BASE_URL", "FlexVMClient"]
+
+DEFAULT_BASE_URL = "https://api.i3d.net"
+_ENV_KEY = "FLEXVM_API_KEY"
+_MAX_PAGE = 1000
+
+
+class FlexVMClient:
+    """An async client of the FlexVM API, sharing one aiohttp session.
+
+    Use it as an async context manager, or call `close` when done::
+
+        async with FlexVMClient(api_key) as client:
+            clouds = await client.clouds.list()
+
+    Retries: GET and DELETE requests are retried on connection errors,
+    timeouts, lost responses and the statuses 429, 502, 503 and 504. A POST
+    (creating a cloud, adding a node, creating a VM, sending a command) is
+    retried only when the connection could not be made or the API answered
+    429 or 503; after a timeout or a lost response it may have been carried
+    out, so it is not repeated and the error is raised. Delays grow
+    exponentially (0.5 s, doubling, at most 30 s, with up to half cut at
+    random), a ``Retry-After`` header is honoured as a floor, and a request
+    makes at most 5 tries within 120 s. Pass a `RetryPolicy` to change any
+    of that. A DELETE repeated after a lost answer counts as accepted when
+    the API then says the resource is gone.
+
+    Concurrency: every request goes through one connection pool, and at
+    most `max_in_flight` requests are on the wire at once; any number of
+    tasks may share one client.
+
+    Security: the key is sent only in the ``PRIVATE-TOKEN`` header. It never
+    appears in a repr, a log record or an error message. Redirects are not
+    followed (the key would go with them) but raised as `RedirectError`.
+    Bodies larger than `max_body_bytes` are refused.
+
+    Args:
+        api_key: The API key; defaults to the ``FLEXVM_API_KEY`` environment
+            variable.
+        base_url: Scheme, host and port of the API. Plain ``http`` is
+            allowed only for a loopback host, such as the emulator.
+        session: An aiohttp session to use; it is left open on close. By
+            default the client opens its own on first use and closes it.
+        retry: The retry policy.
+        max_in_flight: The most requests on the wire at once.
+        page_size: Items asked for per page when listing (1 to 1000).
+        max_body_bytes: The largest response body accepted.
+        sleep: The coroutine used to wait between tries; tests pass a fake.
+        clock: A monotonic clock in seconds, paired with `sleep`.
+        seed: Seeds the jitter, for reproducible schedules.
+
+    Raises:
+        ValueError: No key was found, or an argument is out of range.
+    """
+
+    def __init__(
+        self,
+        api_key: str | None = None,
+        *,
+        base_url: str = DEFAULT_BASE_URL,
+        session: aiohttp.ClientSession | None = None,
+        retry: RetryPolicy | None = None,
+        max_in_flight: int = 64,
+        page_size: int = 100,
+        max_body_bytes: int = 16 * 1024 * 1024,
+        sleep: Sleep = asyncio.sleep,
+        clock: Clock = time.monotonic,
+        seed: int | None = None,
+    ) -> None:
+        """Check the settings; nothing is sent until the first call."""
+        key = api_key if api_key is not None else os.environ.get(_ENV_KEY)
+        if not key:
+            raise ValueError(
+                f"no API key: pass api_key or set {_ENV_KEY} in the "
+                "environment"
+            )
+        if not 1 <= page_size <= _MAX_PAGE:
+            raise ValueError(
+                f"page_size must be between 1 and {_MAX_PAGE}, not {page_size}"
+            )
+        self.base_url = check_base_url(base_url)
+        self.retry = retry or RetryPolicy()
+        self.transport = Transport(
+            api_key=key,
+            base_url=self.base_url,
+            session=session,
+            retry=self.retry,
+            max_in_flight=max_in_flight,
+            max_body_bytes=max_body_bytes,
+            user_agent=f"flexvm-async/{version('flexvm-async')}",
+            sleep=sleep,
+            clock=clock,
+            rng=random.Random(seed),  # noqa: S311 - jitter, not secrets
+        )
+        sizes = PageSizes()
+        t = self.transport
+        self.clouds = Clouds(t, page_size=page_size, sizes=sizes)
+        self.nodes = Nodes(t, page_size=page_size, sizes=sizes)
+        self.vms = VMs(t, page_size=page_size, sizes=sizes)
+        self.images = Images(t, page_size=page_size, sizes=sizes)
+        self.instance_types = InstanceTypes(
+            t, page_size=page_size, sizes=sizes
+        )
+        self.capacity = CapacityAPI(t, page_size=page_size, sizes=sizes)
+        self.reports = Reports(t, page_size=page_size, sizes=sizes)
+
+    def __repr__(self) -> str:
+        """Show where the client points, never its key."""
+        return f"FlexVMClient(base_url={self.base_url!r}, api_key=<redacted>)"
+
+    async def __aenter__(self) -> Self:
+        """Open the session (unless one was given) and return the client."""
+        _ = self.transport.session
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        """Close the client."""
+        await self.close()
+
+    async def close(self) -> None:
+        """Close the session if the client opened it; safe to repeat."""
+        await self.transport.close()

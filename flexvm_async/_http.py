@@ -1,0 +1,437 @@
+"""The HTTP layer: one session, a cap on requests in flight, retries.
+
+Every request of the SDK goes through `Transport.request`, the one place
+where aiohttp exceptions are translated into `flexvm_async` errors.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import random
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
+
+import aiohttp
+import attrs
+
+from flexvm_async._converter import ShapeError, structure
+from flexvm_async._errors import (
+    APIError,
+    ConflictError,
+    ConnectError,
+    FieldError,
+    InvalidResponseError,
+    RequestTimeoutError,
+    ResponseLostError,
+    TransportError,
+    error_for_status,
+)
+from flexvm_async._retry import Clock, RetryPolicy, RetryRunner, Sleep
+from flexvm_async._retry import parse_retry_after as _parse_retry_after
+
+__all__ = ["Response", "Transport"]
+
+T = TypeVar("T")
+
+_log = logging.getLogger("flexvm_async.http")
+
+_REQUEST_ID_HEADERS = ("X-Request-Id", "Request-Id", "X-Correlation-Id")
+_JSON_HEADERS = {"Content-Type": "application/json"}
+
+
+@attrs.frozen
+class Response:
+    """A successful answer, its body already decoded from JSON.
+
+    Attributes:
+        method: The request's HTTP method.
+        path: The request's path.
+        status: The HTTP status.
+        data: The decoded body; None when it was empty.
+        request_id: The request id from the headers, if the API sent one.
+        attempts: How many tries it took.
+        landed_earlier: True when an earlier try that got no answer had
+            already done the work, and the `error` of the last try only
+            shows that (a 404 on a repeated DELETE, say).
+        error: The error answer behind `landed_earlier`.
+    """
+
+    method: str
+    path: str
+    status: int
+    data: Any
+    request_id: str | None = None
+    attempts: int = 1
+    landed_earlier: bool = False
+    error: APIError | None = None
+
+
+Landed = Callable[[APIError], bool]
+
+
+class Transport:
+    """Sends requests to the FlexVM API through one aiohttp session."""
+
+    def __init__(
+        self,
+        *,
+        api_key: str,
+        base_url: str,
+        session: aiohttp.ClientSession | None,
+        retry: RetryPolicy,
+        max_in_flight: int,
+        max_body_bytes: int,
+        user_agent: str,
+        sleep: Sleep,
+        clock: Clock,
+        rng: random.Random,
+    ) -> None:
+        """Hold the settings; the session is opened on first use."""
+        if max_in_flight < 1:
+            raise ValueError("max_in_flight must be at least 1")
+        if max_body_bytes < 1:
+            raise ValueError("max_body_bytes must be at least 1")
+        self.base_url = base_url
+        self.retry = retry
+        self.max_in_flight = max_in_flight
+        self.max_body_bytes = max_body_bytes
+        self.sleep = sleep
+        self.clock = clock
+        self._session = session
+        self._owns_session = session is None
+        self._headers = {
+            "PRIVATE-TOKEN": api_key,
+            "Accept": "application/json",
+            "User-Agent": user_agent,
+        }
+        self._runner = RetryRunner(retry, sleep, clock, rng)
+        self._slots = asyncio.Semaphore(max_in_flight)
+        self._closed = False
+
+    @property
+    def session(self) -> aiohttp.ClientSession:
+        """The session requests go through, opened on first use."""
+        if self._closed:
+            raise RuntimeError("the client is closed")
+        if self._session is None:
+            self._session = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(limit=self.max_in_flight),
+                auto_decompress=True,
+            )
+        return self._session
+
+    async def close(self) -> None:
+        """Close the session if this transport opened it."""
+        self._closed = True
+        if self._owns_session and self._session is not None:
+            await self._session.close()
+        self._session = None
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: Any = None,
+        params: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
+        conflict: type[ConflictError] | None = None,
+        landed: Landed | None = None,
+        deadline: float | None = None,
+    ) -> Response:
+        """Send a request, retrying as the policy allows.
+
+        Args:
+            method: The HTTP method, upper case.
+            path: The path below the base URL, ids already checked.
+            body: A JSON-serialisable body, or None for none.
+            params: Query parameters.
+            headers: Extra request headers.
+            conflict: The error class for a 409 answer without a known
+                code (the endpoint knows what its conflict means).
+            landed: For a try that follows one which may have reached the
+                server, tells whether an error answer shows that the
+                earlier try did the work.
+            deadline: A `clock` time after which no try may run.
+
+        Returns:
+            The answer, with its body decoded.
+
+        Raises:
+            APIError: The API answered with an error status.
+            TransportError: No complete answer came back.
+            InvalidResponseError: The body was not acceptable.
+        """
+        data = None if body is None else json.dumps(body).encode()
+        send_headers = self._headers
+        if data is not None or headers:
+            send_headers = {**self._headers, **(headers or {})}
+            if data is not None:
+                send_headers.update(_JSON_HEADERS)
+        ambiguous = False
+        attempt_number = 0
+        async for attempt in self._runner.retrying(method, path):
+            with attempt:
+                attempt_number += 1
+                try:
+                    return await self._attempt(
+                        method,
+                        path,
+                        data,
+                        params,
+                        send_headers,
+                        conflict,
+                        attempt_number,
+                        deadline,
+                    )
+                except TransportError as exc:
+                    ambiguous = ambiguous or exc.may_have_reached_server
+                    raise
+                except APIError as exc:
+                    if ambiguous and landed is not None and landed(exc):
+                        return Response(
+                            method,
+                            path,
+                            exc.status,
+                            None,
+                            exc.request_id,
+                            attempt_number,
+                            landed_earlier=True,
+                            error=exc,
+                        )
+                    raise
+        raise AssertionError(
+            "unreachable: tenacity reraises"
+        )  # pragma: no cover
+
+    async def _attempt(
+        self,
+        method: str,
+        path: str,
+        data: bytes | None,
+        params: Mapping[str, str] | None,
+        headers: Mapping[str, str],
+        conflict: type[ConflictError] | None,
+        attempt: int,
+        deadline: float | None,
+    ) -> Response:
+        timeout = self.retry.attempt_timeout
+        if deadline is not None:
+            timeout = min(timeout, deadline - self.clock())
+            if timeout <= 0:
+                raise RequestTimeoutError(
+                    "deadline passed before the request was sent",
+                    method=method,
+                    path=path,
+                )
+        started = self.clock()
+        async with self._slots:
+            try:
+                async with self.session.request(
+                    method,
+                    self.base_url + path,
+                    data=data,
+                    params=params,
+                    headers=headers,
+                    allow_redirects=False,
+                    timeout=aiohttp.ClientTimeout(total=timeout),
+                ) as resp:
+                    status = resp.status
+                    resp_headers = resp.headers
+                    raw = await self._read(resp, method, path)
+            except aiohttp.ClientError as exc:
+                raise _transport_error(exc, method, path) from exc
+            except TimeoutError as exc:
+                raise RequestTimeoutError(
+                    f"no complete answer within {timeout:.1f}s",
+                    method=method,
+                    path=path,
+                ) from exc
+        request_id = _request_id(resp_headers)
+        if _log.isEnabledFor(logging.DEBUG):
+            _log.debug(
+                "%s %s -> %d (attempt %d, %.1f ms, request id %s)",
+                method,
+                path,
+                status,
+                attempt,
+                (self.clock() - started) * 1000,
+                request_id,
+            )
+        if status >= 300:  # noqa: PLR2004
+            raise _api_error(
+                status, raw, resp_headers, method, path, request_id, conflict
+            )
+        return Response(
+            method,
+            path,
+            status,
+            _decode(raw, method, path, status, request_id),
+            request_id,
+            attempt,
+        )
+
+    async def _read(
+        self, resp: aiohttp.ClientResponse, method: str, path: str
+    ) -> bytes:
+        cap = self.max_body_bytes
+        length = resp.content_length
+        if length is not None and length <= cap:
+            return await resp.read()
+        body = bytearray()
+        if length is None:
+            async for chunk in resp.content.iter_any():
+                body += chunk
+                if len(body) > cap:
+                    break
+            else:
+                return bytes(body)
+        raise InvalidResponseError(
+            f"body larger than the {cap}-byte cap",
+            method=method,
+            path=path,
+            status=resp.status,
+            request_id=_request_id(resp.headers),
+        )
+
+    def model(self, response: Response, cls: type[T]) -> T:
+        """Structure a response body into `cls`, or raise.
+
+        Raises:
+            InvalidResponseError: The body does not have the shape of `cls`.
+        """
+        return _structure(response.data, cls, response, "")
+
+    def models(self, response: Response, cls: type[T]) -> list[T]:
+        """Structure a JSON array body into a list of `cls`, or raise.
+
+        Raises:
+            InvalidResponseError: The body is not an array of `cls`.
+        """
+        if not isinstance(response.data, list):
+            raise _invalid(
+                response,
+                f"expected a JSON array of {cls.__name__}, "
+                f"got {type(response.data).__name__}",
+            )
+        return [
+            _structure(item, cls, response, f" at index {index}")
+            for index, item in enumerate(response.data)
+        ]
+
+
+def _structure(data: Any, cls: type[T], response: Response, where: str) -> T:
+    try:
+        return structure(data, cls)
+    except ShapeError as exc:
+        raise _invalid(
+            response, f"not a valid {cls.__name__}{where}: {exc}"
+        ) from exc
+
+
+def _invalid(response: Response, message: str) -> InvalidResponseError:
+    return InvalidResponseError(
+        message,
+        method=response.method,
+        path=response.path,
+        status=response.status,
+        request_id=response.request_id,
+    )
+
+
+def _request_id(headers: Mapping[str, str]) -> str | None:
+    for name in _REQUEST_ID_HEADERS:
+        value = headers.get(name)
+        if value:
+            return value
+    return None
+
+
+def _decode(
+    raw: bytes, method: str, path: str, status: int, request_id: str | None
+) -> Any:
+    if not raw.strip():
+        return None
+    try:
+        return json.loads(raw)
+    except ValueError as exc:
+        raise InvalidResponseError(
+            f"body is not JSON: {exc}",
+            method=method,
+            path=path,
+            status=status,
+            request_id=request_id,
+        ) from exc
+
+
+def _as_list(value: object) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _transport_error(
+    exc: aiohttp.ClientError, method: str, path: str
+) -> TransportError:
+    if isinstance(
+        exc, aiohttp.ClientConnectorError | aiohttp.ConnectionTimeoutError
+    ):
+        return ConnectError(
+            f"could not connect: {exc}", method=method, path=path
+        )
+    if isinstance(exc, aiohttp.ServerTimeoutError):
+        return RequestTimeoutError(
+            f"timed out: {exc}", method=method, path=path
+        )
+    return ResponseLostError(
+        f"connection lost before the answer was complete: "
+        f"{type(exc).__name__}: {exc}",
+        method=method,
+        path=path,
+    )
+
+
+def _api_error(
+    status: int,
+    raw: bytes,
+    headers: Mapping[str, str],
+    method: str,
+    path: str,
+    request_id: str | None,
+    conflict: type[ConflictError] | None,
+) -> APIError:
+    code: int | str | None = None
+    message = f"Received {status} status code."
+    errors: list[FieldError] = []
+    try:
+        data = json.loads(raw) if raw.strip() else None
+    except ValueError:
+        data = None
+    if isinstance(data, dict):
+        raw_code = data.get("errorCode")
+        if isinstance(raw_code, int | str) and not isinstance(raw_code, bool):
+            code = raw_code
+        if isinstance(data.get("errorMessage"), str) and data["errorMessage"]:
+            message = data["errorMessage"]
+        errors.extend(
+            FieldError(
+                str(item.get("property", "")), str(item.get("message", ""))
+            )
+            for item in _as_list(data.get("errors"))
+            if isinstance(item, dict)
+        )
+    if 300 <= status < 400:  # noqa: PLR2004
+        message = f"redirect to {headers.get('Location')!r} not followed"
+    cls = error_for_status(status, code)
+    if cls is ConflictError and conflict is not None:
+        cls = conflict
+    return cls(
+        status=status,
+        code=code,
+        message=message,
+        errors=errors,
+        request_id=request_id,
+        method=method,
+        path=path,
+        retry_after=_parse_retry_after(headers.get("Retry-After")),
+    )
