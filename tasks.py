@@ -49,7 +49,11 @@ def test() -> None:
     _run(PYTHON, "-m", "ruff", "check", ".")
     _run(PYTHON, "-m", "mypy")
     _run(
-        PYTHON, "-m", "pytest", "--cov", "--cov-report=term-missing",
+        PYTHON,
+        "-m",
+        "pytest",
+        "--cov",
+        "--cov-report=term-missing",
         *sys.argv[2:],
     )
 
