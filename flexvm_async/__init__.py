@@ -16,6 +16,8 @@ from flexvm_async._errors import (
     FieldError,
     FlexVMError,
     InvalidResponseError,
+    NodeFailedError,
+    NodeGoneError,
     NodeHasVMsError,
     NodeNotRunningError,
     NotFoundError,
@@ -26,6 +28,9 @@ from flexvm_async._errors import (
     ServerError,
     TransportError,
     UnprocessableError,
+    VMFailedError,
+    WaitError,
+    WaitTimeoutError,
 )
 from flexvm_async._models import (
     VM,
@@ -55,6 +60,14 @@ from flexvm_async._reports import (
     VMUsage,
 )
 from flexvm_async._retry import RetryPolicy
+from flexvm_async._wait_types import (
+    Operation,
+    OperationKind,
+    Outcome,
+    StateChange,
+    WaitPolicy,
+    WaitResults,
+)
 
 __version__ = _version("flexvm-async")
 
@@ -82,11 +95,16 @@ __all__ = [
     "InvalidResponseError",
     "MonthlyReport",
     "Node",
+    "NodeFailedError",
+    "NodeGoneError",
     "NodeGroup",
     "NodeHasVMsError",
     "NodeNotRunningError",
     "NodeStatus",
     "NotFoundError",
+    "Operation",
+    "OperationKind",
+    "Outcome",
     "PCIDevice",
     "PCIDeviceCapacity",
     "PeriodUsage",
@@ -97,12 +115,18 @@ __all__ = [
     "ResponseLostError",
     "RetryPolicy",
     "ServerError",
+    "StateChange",
     "TagUsage",
     "TransportError",
     "UnprocessableError",
     "UserData",
     "VMCommand",
+    "VMFailedError",
     "VMStatus",
     "VMUsage",
+    "WaitError",
+    "WaitPolicy",
+    "WaitResults",
+    "WaitTimeoutError",
     "__version__",
 ]

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import os
 import random
-import time
 from importlib.metadata import version
 from types import TracebackType
 from typing import Self
@@ -20,11 +19,19 @@ from flexvm_async._nodes import Nodes
 from flexvm_async._paging import PageSizes
 from flexvm_async._retry import Clock, RetryPolicy, Sleep
 from flexvm_async._vms import VMs
+from flexvm_async._wait_types import OnChange
+from flexvm_async._waiters import Waiters
 
 __all__ = ["DEFAULT_BASE_URL", "FlexVMClient"]
 
 DEFAULT_BASE_URL = "https://api.i3d.net"
 _ENV_KEY = "FLEXVM_API_KEY"
+
+
+def _loop_time() -> float:
+    return asyncio.get_running_loop().time()
+
+
 _MAX_PAGE = 1000
 
 
@@ -68,9 +75,13 @@ class FlexVMClient:
         max_in_flight: The most requests on the wire at once.
         page_size: Items asked for per page when listing (1 to 1000).
         max_body_bytes: The largest response body accepted.
-        sleep: The coroutine used to wait between tries; tests pass a fake.
-        clock: A monotonic clock in seconds, paired with `sleep`.
+        sleep: The coroutine used to wait between tries and polls; tests
+            pass a fake.
+        clock: A monotonic clock in seconds, paired with `sleep`; by
+            default the running event loop's.
         seed: Seeds the jitter, for reproducible schedules.
+        coalesce: Let the waits of one cloud share their polls.
+        on_change: Called with every status change any wait sees.
 
     Raises:
         ValueError: No key was found, or an argument is out of range.
@@ -87,8 +98,10 @@ class FlexVMClient:
         page_size: int = 100,
         max_body_bytes: int = 16 * 1024 * 1024,
         sleep: Sleep = asyncio.sleep,
-        clock: Clock = time.monotonic,
+        clock: Clock | None = None,
         seed: int | None = None,
+        coalesce: bool = True,
+        on_change: OnChange | None = None,
     ) -> None:
         """Check the settings; nothing is sent until the first call."""
         key = api_key if api_key is not None else os.environ.get(_ENV_KEY)
@@ -112,14 +125,27 @@ class FlexVMClient:
             max_body_bytes=max_body_bytes,
             user_agent=f"flexvm-async/{version('flexvm-async')}",
             sleep=sleep,
-            clock=clock,
+            clock=clock or _loop_time,
             rng=random.Random(seed),  # noqa: S311 - jitter, not secrets
+        )
+        self.waiters = Waiters(
+            self.transport,
+            sleep=sleep,
+            clock=clock or _loop_time,
+            page_size=page_size,
+            coalesce=coalesce,
+            seed=seed,
+            on_change=on_change,
         )
         sizes = PageSizes()
         t = self.transport
         self.clouds = Clouds(t, page_size=page_size, sizes=sizes)
-        self.nodes = Nodes(t, page_size=page_size, sizes=sizes)
-        self.vms = VMs(t, page_size=page_size, sizes=sizes)
+        self.nodes = Nodes(
+            t, page_size=page_size, sizes=sizes, waiters=self.waiters
+        )
+        self.vms = VMs(
+            t, page_size=page_size, sizes=sizes, waiters=self.waiters
+        )
         self.images = Images(t, page_size=page_size, sizes=sizes)
         self.instance_types = InstanceTypes(
             t, page_size=page_size, sizes=sizes

@@ -10,6 +10,11 @@ the API gave::
     │   ├── RequestTimeoutError     the request ran out of time
     │   └── ResponseLostError       sent, but the answer was lost
     ├── InvalidResponseError        a body that is not what the API promises
+    ├── WaitError                   a wait ended without the state it wanted
+    │   ├── WaitTimeoutError        the deadline passed first
+    │   ├── NodeFailedError         the node ended ``failed``
+    │   ├── NodeGoneError           the node vanished while being provisioned
+    │   └── VMFailedError           the VM ended ``failed``
     └── APIError                    the API answered with an error status
         ├── RedirectError           3xx: redirects are never followed
         ├── BadRequestError         400
@@ -31,8 +36,12 @@ always passes through untouched.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import attrs
+
+if TYPE_CHECKING:
+    from flexvm_async._models import VM, Node
 
 __all__ = [
     "APIError",
@@ -44,6 +53,8 @@ __all__ = [
     "FieldError",
     "FlexVMError",
     "InvalidResponseError",
+    "NodeFailedError",
+    "NodeGoneError",
     "NodeHasVMsError",
     "NodeNotRunningError",
     "NotFoundError",
@@ -54,6 +65,9 @@ __all__ = [
     "ServerError",
     "TransportError",
     "UnprocessableError",
+    "VMFailedError",
+    "WaitError",
+    "WaitTimeoutError",
     "error_for_status",
 ]
 
@@ -137,6 +151,58 @@ class InvalidResponseError(FlexVMError):
         self.path = path
         self.status = status
         self.request_id = request_id
+
+
+class WaitError(FlexVMError):
+    """A wait ended without the resource reaching the state it wanted.
+
+    Attributes:
+        last: The last node or VM seen, or None if none was read.
+        elapsed: Seconds from the start of the wait to its end.
+        polls: How many observations the wait made.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        last: Node | VM | None,
+        elapsed: float,
+        polls: int,
+    ) -> None:
+        """Record what was last seen and how long the wait took."""
+        super().__init__(message)
+        self.last = last
+        self.elapsed = elapsed
+        self.polls = polls
+
+
+class WaitTimeoutError(WaitError):
+    """The wait's deadline passed before the resource settled."""
+
+
+class NodeFailedError(WaitError):
+    """The node ended ``failed``; `node` is that last reading."""
+
+    @property
+    def node(self) -> Node:
+        """The failed node."""
+        node: Any = self.last
+        return node  # type: ignore[no-any-return]
+
+
+class NodeGoneError(WaitError):
+    """The node was removed, or vanished, while it was awaited running."""
+
+
+class VMFailedError(WaitError):
+    """The VM ended ``failed``; `vm` is that last reading."""
+
+    @property
+    def vm(self) -> VM:
+        """The failed VM."""
+        vm: Any = self.last
+        return vm  # type: ignore[no-any-return]
 
 
 class APIError(FlexVMError):

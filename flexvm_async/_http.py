@@ -140,6 +140,7 @@ class Transport:
         conflict: type[ConflictError] | None = None,
         landed: Landed | None = None,
         deadline: float | None = None,
+        retry: RetryPolicy | None = None,
     ) -> Response:
         """Send a request, retrying as the policy allows.
 
@@ -154,7 +155,11 @@ class Transport:
             landed: For a try that follows one which may have reached the
                 server, tells whether an error answer shows that the
                 earlier try did the work.
-            deadline: A `clock` time after which no try may run.
+            deadline: A `clock` time after which no try may run: each
+                try's timeout is cut to the time left, and no retry sleeps
+                past it.
+            retry: A retry policy for this request instead of the
+                client's.
 
         Returns:
             The answer, with its body decoded.
@@ -172,7 +177,10 @@ class Transport:
                 send_headers.update(_JSON_HEADERS)
         ambiguous = False
         attempt_number = 0
-        async for attempt in self._runner.retrying(method, path):
+        retrying = self._runner.retrying(
+            method, path, deadline=deadline, policy=retry
+        )
+        async for attempt in retrying:
             with attempt:
                 attempt_number += 1
                 try:
@@ -185,6 +193,7 @@ class Transport:
                         conflict,
                         attempt_number,
                         deadline,
+                        retry,
                     )
                 except TransportError as exc:
                     ambiguous = ambiguous or exc.may_have_reached_server
@@ -216,8 +225,9 @@ class Transport:
         conflict: type[ConflictError] | None,
         attempt: int,
         deadline: float | None,
+        retry: RetryPolicy | None,
     ) -> Response:
-        timeout = self.retry.attempt_timeout
+        timeout = (retry or self.retry).attempt_timeout
         if deadline is not None:
             timeout = min(timeout, deadline - self.clock())
             if timeout <= 0:

@@ -9,6 +9,7 @@ import attrs
 
 from flexvm_async._errors import InvalidResponseError
 from flexvm_async._http import Transport
+from flexvm_async._retry import RetryPolicy
 
 __all__ = ["PageSizes", "iter_pages"]
 
@@ -63,6 +64,8 @@ async def iter_pages(
     page_size: int,
     sizes: PageSizes,
     params: Mapping[str, str] | None = None,
+    deadline: float | None = None,
+    retry: RetryPolicy | None = None,
 ) -> AsyncIterator[T]:
     """Yield every item of a collection, one page request at a time.
 
@@ -73,6 +76,8 @@ async def iter_pages(
         page_size: How many items to ask for per page.
         sizes: What is known of the server's page sizes; updated.
         params: Query parameters sent with every page.
+        deadline: A clock time no page request may run past.
+        retry: A retry policy instead of the client's.
 
     Yields:
         Each item, structured into `cls`, in the server's order.
@@ -87,6 +92,8 @@ async def iter_pages(
             path,
             params=params,
             headers={"RANGED-DATA": f"start={start},results={page_size}"},
+            deadline=deadline,
+            retry=retry,
         )
         items = transport.models(response, cls)
         got = len(items)

@@ -163,10 +163,27 @@ class RetryRunner:
     clock: Clock
     rng: random.Random
 
-    def retrying(self, method: str, path: str) -> tenacity.AsyncRetrying:
-        """Return a retrying object for one request."""
+    def retrying(
+        self,
+        method: str,
+        path: str,
+        *,
+        deadline: float | None = None,
+        policy: RetryPolicy | None = None,
+    ) -> tenacity.AsyncRetrying:
+        """Return a retrying object for one request.
+
+        Args:
+            method: The request's HTTP method.
+            path: The request's path, for log lines.
+            deadline: A `clock` time no retry may sleep past.
+            policy: A policy for this request instead of the default.
+        """
         started = self.clock()
-        policy = self.policy
+        policy = policy or self.policy
+        last = started + policy.deadline
+        if deadline is not None:
+            last = min(last, deadline)
 
         def wait(state: tenacity.RetryCallState) -> float:
             delay = policy.backoff(state.attempt_number, self.rng)
@@ -179,8 +196,7 @@ class RetryRunner:
         def stop(state: tenacity.RetryCallState) -> bool:
             if state.attempt_number >= policy.max_attempts:
                 return True
-            elapsed = self.clock() - started
-            return elapsed + state.upcoming_sleep > policy.deadline
+            return self.clock() + state.upcoming_sleep > last
 
         def before_sleep(state: tenacity.RetryCallState) -> None:
             _log.warning(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Collection, Sequence
 from typing import Any
 
 from flexvm_async._converter import unstructure
@@ -12,9 +12,13 @@ from flexvm_async._errors import (
     NotFoundError,
     UnprocessableError,
 )
+from flexvm_async._http import Transport
 from flexvm_async._ids import check_id
 from flexvm_async._models import VM, UserData, VMCommand, VMStatus
+from flexvm_async._paging import PageSizes
 from flexvm_async._resource import API, Resource
+from flexvm_async._wait_types import OnChange, WaitPolicy
+from flexvm_async._waiters import Waiters
 
 __all__ = ["VMs"]
 
@@ -69,6 +73,56 @@ def _vm_body(
 
 class VMs(Resource):
     """The VMs of each cloud: ``client.vms``."""
+
+    def __init__(
+        self,
+        transport: Transport,
+        *,
+        page_size: int,
+        sizes: PageSizes,
+        waiters: Waiters,
+    ) -> None:
+        """Share the client's transport, paging state and waiters."""
+        super().__init__(transport, page_size=page_size, sizes=sizes)
+        self._waiters = waiters
+
+    async def wait_until_status(
+        self,
+        cloud_id: str,
+        vm_id: str,
+        statuses: Collection[VMStatus | str],
+        policy: WaitPolicy | None = None,
+        *,
+        on_change: OnChange | None = None,
+    ) -> VM:
+        """Wait until a VM is in one of `statuses` and return it.
+
+        Raises:
+            VMFailedError: The VM ended ``failed`` (unless awaited).
+            WaitError: The VM no longer exists.
+            WaitTimeoutError: The policy's deadline passed first.
+        """
+        return await self._waiters.until_vm_status(
+            cloud_id, vm_id, statuses, policy, on_change=on_change
+        )
+
+    async def wait_until_deleted(
+        self,
+        cloud_id: str,
+        vm_id: str,
+        policy: WaitPolicy | None = None,
+        *,
+        on_change: OnChange | None = None,
+    ) -> None:
+        """Wait until a VM is gone (404, or status ``deleted``).
+
+        Raises:
+            VMFailedError: The VM ended ``failed`` instead.
+            WaitTimeoutError: The policy's deadline passed first.
+        """
+        await self._waiters.until_vm_deleted(
+            cloud_id, vm_id, policy, on_change=on_change
+        )
 
     @staticmethod
     def _path(cloud_id: str, *vm_id: str) -> str:

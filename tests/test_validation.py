@@ -103,7 +103,7 @@ async def test_monthly_report_checks_the_period(
 async def test_find_cloud_by_name(
     client: FlexVMClient, mocked: aioresponses
 ) -> None:
-    """find returns the cloud with that name, or None."""
+    """Finding by name returns the cloud with that name, or None."""
     body = [samples.cloud("c1", "alpha"), samples.cloud("c2", "beta")]
     mocked.get(f"{API}/clouds", payload=body, repeat=True)
 
@@ -117,7 +117,7 @@ async def test_find_cloud_by_name(
 async def test_vm_list_passes_a_status_filter(
     client: FlexVMClient, mocked: aioresponses
 ) -> None:
-    """iter with a status sends it as the status query parameter."""
+    """Iterating with a status sends it as the status query parameter."""
     mocked.get(f"{API}/clouds/{C}/vms?status=stopped", payload=[])
 
     assert [vm async for vm in client.vms.iter(C, status="stopped")] == []

@@ -1,0 +1,225 @@
+"""One poller per cloud, so that the waits of a cloud share their polls.
+
+Each wait asks its cloud's poller for a fresh reading of its node (or VM)
+a given delay from now. The poller sleeps until the earliest of those
+times, then serves every wait of the cloud with one request: a list of
+the cloud's nodes when several waits are due, a single GET when one is.
+A wait is therefore never read later than it asked, and often sooner.
+With coalescing off, each wait is served alone at its own time, which is
+the per-node schedule coalescing is measured against.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import math
+from collections.abc import Callable
+from typing import Any, Generic, TypeVar
+
+import attrs
+
+from flexvm_async._errors import FlexVMError, NotFoundError
+from flexvm_async._http import Transport
+from flexvm_async._paging import PageSizes, iter_pages
+from flexvm_async._retry import Clock, RetryPolicy, Sleep
+
+__all__ = ["GONE", "Gone", "Poller"]
+
+R = TypeVar("R")
+
+# Polls make a single try: the wait's own schedule decides when to poll
+# again, so a transient failure costs one poll, not a burst of retries.
+_ONE_TRY = RetryPolicy.never()
+
+
+class Gone:
+    """The reading of a resource that no longer exists (404, or unlisted)."""
+
+    def __repr__(self) -> str:
+        """Name the sentinel."""
+        return "GONE"
+
+
+GONE = Gone()
+
+Reading = Any  # a model instance, GONE, or the FlexVMError a poll raised
+
+
+@attrs.define(eq=False)
+class _Ticket:
+    resource_id: str
+    wake: float
+    deadline: float
+    future: asyncio.Future[Reading]
+
+
+class Poller(Generic[R]):
+    """Reads the resources of one collection of one cloud for its waits."""
+
+    def __init__(
+        self,
+        transport: Transport,
+        path: str,
+        model: type[R],
+        *,
+        coalesce: bool,
+        sleep: Sleep,
+        clock: Clock,
+        page_size: int,
+        on_idle: Callable[[Poller[R]], None],
+    ) -> None:
+        """Serve waits on the resources under `path`."""
+        self._transport = transport
+        self._path = path
+        self._model = model
+        self._coalesce = coalesce
+        self._sleep = sleep
+        self._clock = clock
+        self._page_size = page_size
+        self._on_idle = on_idle
+        self._sizes = PageSizes()
+        self._tickets: list[_Ticket] = []
+        self._task: asyncio.Task[None] | None = None
+        self._kick: asyncio.Future[None] | None = None
+        self._napping_until = math.inf
+        self._known_size = 0
+
+    @property
+    def idle(self) -> bool:
+        """True when no wait is being served."""
+        return not self._tickets
+
+    async def read(
+        self, resource_id: str, delay: float, deadline: float
+    ) -> Reading:
+        """Return a reading of `resource_id` taken at most `delay` from now.
+
+        Args:
+            resource_id: The node or VM to read.
+            delay: Seconds from now by which the reading is wanted.
+            deadline: The wait's deadline, bounding the request's timeout.
+
+        Returns:
+            The resource, `GONE`, or the `FlexVMError` the poll raised.
+        """
+        loop = asyncio.get_running_loop()
+        ticket = _Ticket(
+            resource_id, self._clock() + delay, deadline, loop.create_future()
+        )
+        self._tickets.append(ticket)
+        self._schedule(ticket.wake)
+        try:
+            return await ticket.future
+        finally:
+            self._forget(ticket)
+
+    def _schedule(self, wake: float) -> None:
+        if self._task is None or self._task.done():
+            self._task = asyncio.get_running_loop().create_task(self._run())
+        elif (
+            wake < self._napping_until
+            and self._kick is not None
+            and not self._kick.done()
+        ):
+            self._kick.set_result(None)
+
+    def _forget(self, ticket: _Ticket) -> None:
+        with contextlib.suppress(ValueError):
+            self._tickets.remove(ticket)
+        if not self._tickets:
+            if self._task is not None:
+                # Nothing left to serve: stop polling at once, even mid-poll.
+                self._task.cancel()
+                self._task = None
+            self._on_idle(self)
+
+    async def _run(self) -> None:
+        try:
+            await self._serve()
+        finally:
+            if self._task is asyncio.current_task():
+                self._task = None
+
+    async def _serve(self) -> None:
+        while self._tickets:
+            now = self._clock()
+            wake = min(t.wake for t in self._tickets)
+            if wake > now:
+                await self._nap(wake - now, wake)
+                continue
+            batch = [
+                t for t in self._tickets if self._coalesce or t.wake <= now
+            ]
+            readings = await self._poll(
+                {t.resource_id for t in batch}, max(t.deadline for t in batch)
+            )
+            for ticket in batch:
+                if not ticket.future.done():
+                    ticket.future.set_result(readings[ticket.resource_id])
+                with contextlib.suppress(ValueError):
+                    self._tickets.remove(ticket)
+
+    async def _nap(self, seconds: float, until: float) -> None:
+        """Sleep `seconds`, or less if an earlier wait arrives meanwhile."""
+        loop = asyncio.get_running_loop()
+        self._kick = loop.create_future()
+        self._napping_until = until
+        nap = asyncio.ensure_future(self._sleep(seconds))
+        try:
+            await asyncio.wait(
+                (nap, self._kick), return_when=asyncio.FIRST_COMPLETED
+            )
+        finally:
+            self._napping_until = math.inf
+            if not nap.done():
+                nap.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await nap
+
+    async def _poll(
+        self, ids: set[str], deadline: float
+    ) -> dict[str, Reading]:
+        try:
+            if len(ids) > 1 and len(ids) >= self._pages(ids):
+                return await self._list(ids, deadline)
+            return {rid: await self._one(rid, deadline) for rid in ids}
+        except FlexVMError as exc:
+            return dict.fromkeys(ids, exc)
+
+    def _pages(self, ids: set[str]) -> int:
+        size = max(self._known_size, len(ids))
+        return max(1, math.ceil(size / self._page_size))
+
+    async def _list(
+        self, ids: set[str], deadline: float
+    ) -> dict[str, Reading]:
+        found: dict[str, Reading] = {}
+        count = 0
+        async for item in iter_pages(
+            self._transport,
+            self._path,
+            self._model,
+            page_size=self._page_size,
+            sizes=self._sizes,
+            deadline=deadline,
+            retry=_ONE_TRY,
+        ):
+            count += 1
+            item_id = getattr(item, "id", None)
+            if item_id in ids:
+                found[item_id] = item
+        self._known_size = count
+        return {rid: found.get(rid, GONE) for rid in ids}
+
+    async def _one(self, resource_id: str, deadline: float) -> Reading:
+        try:
+            response = await self._transport.request(
+                "GET",
+                f"{self._path}/{resource_id}",
+                deadline=deadline,
+                retry=_ONE_TRY,
+            )
+        except NotFoundError:
+            return GONE
+        return self._transport.model(response, self._model)

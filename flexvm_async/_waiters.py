@@ -1,0 +1,529 @@
+"""Waiting for nodes and VMs to settle, one or thousands at a time."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections.abc import AsyncGenerator, Callable, Collection, Iterable
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+import tenacity
+
+from flexvm_async._errors import (
+    FlexVMError,
+    InvalidResponseError,
+    NodeFailedError,
+    NodeGoneError,
+    RateLimitError,
+    ServerError,
+    TransportError,
+    VMFailedError,
+    WaitError,
+    WaitTimeoutError,
+)
+from flexvm_async._http import Transport
+from flexvm_async._ids import check_id
+from flexvm_async._models import VM, Node, NodeStatus, VMStatus
+from flexvm_async._poller import GONE, Poller
+from flexvm_async._resource import API
+from flexvm_async._retry import Clock, Sleep
+from flexvm_async._wait_types import (
+    OnChange,
+    Operation,
+    OperationKind,
+    Outcome,
+    StateChange,
+    WaitPolicy,
+    WaitResults,
+)
+
+__all__ = ["Waiters"]
+
+R = TypeVar("R", Node, VM)
+
+_log = logging.getLogger("flexvm_async.wait")
+
+# Failures of one poll that say nothing about the resource: the wait goes
+# on and polls again on its schedule.
+_TRANSIENT = (
+    TransportError,
+    RateLimitError,
+    ServerError,
+    InvalidResponseError,
+)
+
+
+class _NotYet(Exception):  # noqa: N818 - a signal inside tenacity, not an error
+    """The resource has not reached the awaited state."""
+
+
+Settle = Callable[[Any], Any]
+
+
+class Waiters:
+    """Waits on nodes and VMs: ``client.waiters``.
+
+    Every wait runs its own fresh tenacity `AsyncRetrying`, which sets its
+    schedule from a `WaitPolicy`. The waits of one cloud share a poller:
+    while several are active, one ``GET .../clouds/{id}/nodes`` serves all
+    of them; a lone wait reads ``GET .../nodes/{id}``. Cancelling a wait
+    stops its polling and sends nothing.
+    """
+
+    def __init__(
+        self,
+        transport: Transport,
+        *,
+        sleep: Sleep,
+        clock: Clock,
+        page_size: int,
+        coalesce: bool,
+        seed: int | None,
+        on_change: OnChange | None = None,
+        wall: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        """Share the client's transport, clock and sleep."""
+        self._transport = transport
+        self._sleep = sleep
+        self._clock = clock
+        self._page_size = page_size
+        self.coalesce = coalesce
+        self._rng = random.Random(seed)  # noqa: S311 - jitter, not secrets
+        self._on_change = on_change
+        self._wall = wall
+        self._pollers: dict[tuple[str, str], Poller[Any]] = {}
+
+    def _poller(self, cloud_id: str, kind: str, model: type[R]) -> Poller[R]:
+        key = (cloud_id, kind)
+        poller = self._pollers.get(key)
+        if poller is None:
+            poller = Poller(
+                self._transport,
+                f"{API}/clouds/{cloud_id}/{kind}",
+                model,
+                coalesce=self.coalesce,
+                sleep=self._sleep,
+                clock=self._clock,
+                page_size=self._page_size,
+                on_idle=lambda p: self._drop(key, p),
+            )
+            self._pollers[key] = poller
+        return poller
+
+    def _drop(self, key: tuple[str, str], poller: Poller[Any]) -> None:
+        if self._pollers.get(key) is poller and poller.idle:
+            del self._pollers[key]
+
+    async def until_running(
+        self,
+        cloud_id: str,
+        node_id: str,
+        policy: WaitPolicy | None = None,
+        *,
+        on_change: OnChange | None = None,
+        deadline: float | None = None,
+    ) -> Node:
+        """Wait until a node is ``running`` and return it.
+
+        Raises:
+            NodeFailedError: The node ended ``failed``.
+            NodeGoneError: The node was removed or vanished meanwhile.
+            WaitTimeoutError: The deadline passed first.
+        """
+
+        def settle(reading: Any) -> Node:
+            if reading is GONE:
+                raise _Ended(NodeGoneError, "vanished while provisioning")
+            if reading.status is NodeStatus.RUNNING:
+                return reading  # type: ignore[no-any-return]
+            if reading.status is NodeStatus.FAILED:
+                raise _Ended(NodeFailedError, "ended failed")
+            if reading.status.is_removing:
+                raise _Ended(NodeGoneError, "is being removed")
+            raise _NotYet
+
+        result: Node = await self._wait(
+            cloud_id,
+            check_id(node_id, "node_id"),
+            "nodes",
+            Node,
+            policy or WaitPolicy(),
+            settle,
+            on_change,
+            deadline,
+        )
+        return result
+
+    async def until_removed(
+        self,
+        cloud_id: str,
+        node_id: str,
+        policy: WaitPolicy | None = None,
+        *,
+        on_change: OnChange | None = None,
+        deadline: float | None = None,
+    ) -> None:
+        """Wait until a node is gone: 404, or status ``deleted``.
+
+        Raises:
+            NodeFailedError: The node ended ``failed`` instead.
+            WaitTimeoutError: The deadline passed first.
+        """
+
+        def settle(reading: Any) -> None:
+            if reading is GONE or reading.status is NodeStatus.DELETED:
+                return
+            if reading.status is NodeStatus.FAILED:
+                raise _Ended(NodeFailedError, "ended failed while removed")
+            raise _NotYet
+
+        await self._wait(
+            cloud_id,
+            check_id(node_id, "node_id"),
+            "nodes",
+            Node,
+            policy or WaitPolicy.removal(),
+            settle,
+            on_change,
+            deadline,
+        )
+
+    async def until_vm_status(
+        self,
+        cloud_id: str,
+        vm_id: str,
+        statuses: Collection[VMStatus | str],
+        policy: WaitPolicy | None = None,
+        *,
+        on_change: OnChange | None = None,
+    ) -> VM:
+        """Wait until a VM is in one of `statuses` and return it.
+
+        Raises:
+            VMFailedError: The VM ended ``failed`` (unless awaited).
+            WaitError: The VM no longer exists.
+            WaitTimeoutError: The deadline passed first.
+        """
+        wanted = {VMStatus(s) for s in statuses}
+        if not wanted:
+            raise ValueError("statuses must name at least one VM status")
+
+        def settle(reading: Any) -> VM:
+            if reading is GONE:
+                raise _Ended(WaitError, "no longer exists")
+            if reading.status in wanted:
+                return reading  # type: ignore[no-any-return]
+            if reading.status is VMStatus.FAILED:
+                raise _Ended(VMFailedError, "ended failed")
+            raise _NotYet
+
+        result: VM = await self._wait(
+            cloud_id,
+            check_id(vm_id, "vm_id"),
+            "vms",
+            VM,
+            policy or WaitPolicy.vm(),
+            settle,
+            on_change,
+            None,
+        )
+        return result
+
+    async def until_vm_deleted(
+        self,
+        cloud_id: str,
+        vm_id: str,
+        policy: WaitPolicy | None = None,
+        *,
+        on_change: OnChange | None = None,
+    ) -> None:
+        """Wait until a VM is gone: 404, or status ``deleted``.
+
+        Raises:
+            VMFailedError: The VM ended ``failed`` instead.
+            WaitTimeoutError: The deadline passed first.
+        """
+
+        def settle(reading: Any) -> None:
+            if reading is GONE or reading.status is VMStatus.DELETED:
+                return
+            if reading.status is VMStatus.FAILED:
+                raise _Ended(VMFailedError, "ended failed while deleted")
+            raise _NotYet
+
+        await self._wait(
+            cloud_id,
+            check_id(vm_id, "vm_id"),
+            "vms",
+            VM,
+            policy or WaitPolicy.vm(),
+            settle,
+            on_change,
+            None,
+        )
+
+    async def _wait(
+        self,
+        cloud_id: str,
+        resource_id: str,
+        kind: str,
+        model: type[R],
+        policy: WaitPolicy,
+        settle: Settle,
+        on_change: OnChange | None,
+        deadline: float | None,
+    ) -> Any:
+        check_id(cloud_id, "cloud_id")
+        started = self._clock()
+        end = started + policy.deadline
+        if deadline is not None:
+            end = min(end, deadline)
+        run = _Run(self, cloud_id, resource_id, started, on_change)
+        what = f"{kind[:-1]} {resource_id} of cloud {cloud_id}"
+
+        async def read(delay: float) -> None:
+            poller = self._poller(cloud_id, kind, model)
+            run.reading = await poller.read(resource_id, delay, end)
+
+        def wait(state: tenacity.RetryCallState) -> float:
+            delay = policy.delay(state.attempt_number + 1, self._rng)
+            after = getattr(run.reading, "retry_after", None)
+            if after is not None:
+                delay = max(delay, after)
+            return max(0.0, min(delay, end - self._clock()))
+
+        def stop(_: tenacity.RetryCallState) -> bool:
+            if policy.max_polls is not None and run.polls >= policy.max_polls:
+                return True
+            return self._clock() >= end
+
+        retrying = tenacity.AsyncRetrying(
+            sleep=read,
+            wait=wait,
+            stop=stop,
+            retry=tenacity.retry_if_exception_type((_NotYet, *_TRANSIENT)),
+            reraise=True,
+        )
+        await read(min(policy.delay(1, self._rng), end - started))
+        try:
+            async for attempt in retrying:
+                with attempt:
+                    result = settle(run.observe())
+        except (_NotYet, *_TRANSIENT) as exc:
+            elapsed = self._clock() - started
+            raise WaitTimeoutError(
+                f"{what} did not settle within {elapsed:.1f}s "
+                f"({run.polls} polls; last seen {run.status or 'nothing'})",
+                last=run.last,
+                elapsed=elapsed,
+                polls=run.polls,
+            ) from (None if isinstance(exc, _NotYet) else exc)
+        except _Ended as ended:
+            elapsed = self._clock() - started
+            raise ended.error(
+                f"{what} {ended.reason}",
+                last=run.last,
+                elapsed=elapsed,
+                polls=run.polls,
+            ) from None
+        return result
+
+    def operation(
+        self,
+        kind: OperationKind | str,
+        cloud_id: str,
+        node_id: str,
+        policy: WaitPolicy | None = None,
+    ) -> Operation:
+        """Return an operation for a node, its deadline from the policy."""
+        kind = OperationKind(kind)
+        default = (
+            WaitPolicy()
+            if kind is OperationKind.PROVISION
+            else WaitPolicy.removal()
+        )
+        return Operation.start(
+            kind,
+            cloud_id,
+            node_id,
+            within=(policy or default).deadline,
+            now=self._wall(),
+        )
+
+    async def wait(
+        self,
+        operation: Operation,
+        policy: WaitPolicy | None = None,
+        *,
+        on_change: OnChange | None = None,
+    ) -> Node | None:
+        """Wait for one operation; the running node, or None for a removal.
+
+        The operation's own deadline, if it has one, also bounds the wait,
+        so a wait resumed in another process ends when the first would.
+        """
+        deadline = None
+        if operation.deadline is not None:
+            left = (operation.deadline - self._wall()).total_seconds()
+            deadline = self._clock() + left
+        if operation.kind is OperationKind.PROVISION:
+            return await self.until_running(
+                operation.cloud_id,
+                operation.node_id,
+                policy,
+                on_change=on_change,
+                deadline=deadline,
+            )
+        await self.until_removed(
+            operation.cloud_id,
+            operation.node_id,
+            policy,
+            on_change=on_change,
+            deadline=deadline,
+        )
+        return None
+
+    async def _outcome(
+        self,
+        operation: Operation,
+        policy: WaitPolicy | None,
+        on_change: OnChange | None,
+    ) -> Outcome:
+        try:
+            node = await self.wait(operation, policy, on_change=on_change)
+        except FlexVMError as exc:
+            return Outcome(operation, error=exc)
+        return Outcome(operation, result=node)
+
+    async def as_completed(
+        self,
+        operations: Iterable[Operation],
+        policy: WaitPolicy | None = None,
+        *,
+        on_change: OnChange | None = None,
+    ) -> AsyncGenerator[Outcome]:
+        """Wait on every operation at once; yield each as it settles.
+
+        Errors are yielded as outcomes, not raised. Leaving the loop early
+        cancels the waits still running.
+        """
+        tasks = [
+            asyncio.ensure_future(self._outcome(op, policy, on_change))
+            for op in operations
+        ]
+        try:
+            for next_done in asyncio.as_completed(tasks):
+                yield await next_done
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def wait_all(
+        self,
+        operations: Iterable[Operation],
+        policy: WaitPolicy | None = None,
+        *,
+        on_change: OnChange | None = None,
+        stop_on_failure: bool = False,
+    ) -> WaitResults:
+        """Wait on every operation at once and partition the outcomes.
+
+        Args:
+            operations: What to wait for.
+            policy: The policy for every wait; by default each kind's own.
+            on_change: Called on every status change seen.
+            stop_on_failure: Cancel the other waits once one fails; by
+                default one failure does not stop the rest.
+        """
+        ops = list(operations)
+        outcomes: list[Outcome] = []
+        stream = self.as_completed(ops, policy, on_change=on_change)
+        async for outcome in stream:
+            outcomes.append(outcome)
+            if stop_on_failure and not outcome.ok:
+                await stream.aclose()
+                break
+        done = {id(o.operation) for o in outcomes}
+        return WaitResults(
+            succeeded=tuple(o for o in outcomes if o.ok),
+            failed=tuple(
+                o
+                for o in outcomes
+                if o.error and not isinstance(o.error, WaitTimeoutError)
+            ),
+            timed_out=tuple(
+                o for o in outcomes if isinstance(o.error, WaitTimeoutError)
+            ),
+            cancelled=tuple(op for op in ops if id(op) not in done),
+        )
+
+    def notify(self, change: StateChange, on_change: OnChange | None) -> None:
+        """Pass a state change to the wait's hook and the client's."""
+        _log.info(
+            "%s of cloud %s: %s -> %s",
+            change.resource_id,
+            change.cloud_id,
+            change.old,
+            change.new,
+        )
+        for hook in (on_change, self._on_change):
+            if hook is not None:
+                hook(change)
+
+
+class _Ended(Exception):  # noqa: N818 - carries a final outcome out of settle
+    def __init__(self, error: type[WaitError], reason: str) -> None:
+        super().__init__(reason)
+        self.error = error
+        self.reason = reason
+
+
+class _Run:
+    """The state of one wait: its last reading and its poll count."""
+
+    def __init__(
+        self,
+        waiters: Waiters,
+        cloud_id: str,
+        resource_id: str,
+        started: float,
+        on_change: OnChange | None,
+    ) -> None:
+        self.waiters = waiters
+        self.cloud_id = cloud_id
+        self.resource_id = resource_id
+        self.started = started
+        self.on_change = on_change
+        self.reading: Any = None
+        self.last: Any = None
+        self.status: str | None = None
+        self.polls = 0
+
+    def observe(self) -> Any:
+        """Count the poll, report a status change, and return the reading.
+
+        Raises:
+            FlexVMError: The poll failed; transient failures are retried.
+        """
+        self.polls += 1
+        reading = self.reading
+        if isinstance(reading, FlexVMError):
+            raise reading
+        status = "gone" if reading is GONE else reading.status.value
+        if reading is not GONE:
+            self.last = reading
+        if status != self.status:
+            change = StateChange(
+                self.cloud_id,
+                self.resource_id,
+                self.status,
+                status,
+                None if reading is GONE else reading,
+                self.waiters._clock(),  # noqa: SLF001 - same module
+            )
+            self.status = status
+            self.waiters.notify(change, self.on_change)
+        return reading

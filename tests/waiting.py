@@ -1,0 +1,69 @@
+"""Running SDK code against the emulator on a virtual clock."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+from flexvm_async import FlexVMClient
+from flexvm_async.emulator import DurationProfile, Emulator
+from flexvm_async.testing import LoopClock, run_virtual
+from tests.conftest import TOKEN
+
+T = TypeVar("T")
+
+BARE_METAL = "bm9.hmm.gpu.4rtx4000.64"
+
+# Fixed durations, so that a test knows when each phase ends.
+FIXED = DurationProfile(
+    node_requested=60.0,
+    node_bootstrapping=540.0,
+    node_deleting=120.0,
+    node_deleted_grace=300.0,
+)
+
+Test = Callable[[Emulator, FlexVMClient], Awaitable[T]]
+
+
+def on_emulator(
+    test: Test[T],
+    *,
+    profile: DurationProfile = FIXED,
+    client: dict[str, Any] | None = None,
+    **emulator: Any,
+) -> T:
+    """Run `test` with an emulator and a client on one virtual clock."""
+
+    async def main() -> T:
+        async with (
+            Emulator(
+                api_key=TOKEN,
+                clock=LoopClock(),
+                seed=3,
+                profile=profile,
+                **emulator,
+            ) as emu,
+            FlexVMClient(
+                TOKEN, base_url=emu.url, **({"seed": 5} | (client or {}))
+            ) as sdk,
+        ):
+            return await test(emu, sdk)
+
+    return run_virtual(main())
+
+
+def now() -> float:
+    """Return the running loop's (virtual) time."""
+    return asyncio.get_running_loop().time()
+
+
+class Naps:
+    """A sleep that records every delay before sleeping it."""
+
+    def __init__(self) -> None:
+        self.delays: list[float] = []
+
+    async def __call__(self, seconds: float) -> None:
+        self.delays.append(seconds)
+        await asyncio.sleep(seconds)
