@@ -60,6 +60,16 @@ from flexvm_async._reports import (
     VMUsage,
 )
 from flexvm_async._retry import RetryPolicy
+from flexvm_async._scale import Scaler
+from flexvm_async._scale_types import (
+    CloudReport,
+    ScaleError,
+    ScaleEvent,
+    ScaleEventKind,
+    ScaleProblem,
+    ScaleReport,
+    UnknownCloudError,
+)
 from flexvm_async._wait_types import (
     Operation,
     OperationKind,
@@ -83,6 +93,7 @@ __all__ = [
     "Cloud",
     "CloudCapacity",
     "CloudNameConflictError",
+    "CloudReport",
     "CloudUsage",
     "ConflictError",
     "ConnectError",
@@ -114,10 +125,17 @@ __all__ = [
     "RequestTimeoutError",
     "ResponseLostError",
     "RetryPolicy",
+    "ScaleError",
+    "ScaleEvent",
+    "ScaleEventKind",
+    "ScaleProblem",
+    "ScaleReport",
+    "Scaler",
     "ServerError",
     "StateChange",
     "TagUsage",
     "TransportError",
+    "UnknownCloudError",
     "UnprocessableError",
     "UserData",
     "VMCommand",

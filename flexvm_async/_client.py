@@ -5,9 +5,10 @@ from __future__ import annotations
 import asyncio
 import os
 import random
+from collections.abc import Mapping
 from importlib.metadata import version
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
 import aiohttp
 
@@ -18,8 +19,10 @@ from flexvm_async._ids import check_base_url
 from flexvm_async._nodes import Nodes
 from flexvm_async._paging import PageSizes
 from flexvm_async._retry import Clock, RetryPolicy, Sleep
+from flexvm_async._scale import Scaler
+from flexvm_async._scale_types import OnEvent, ScaleReport
 from flexvm_async._vms import VMs
-from flexvm_async._wait_types import OnChange
+from flexvm_async._wait_types import OnChange, WaitPolicy
 from flexvm_async._waiters import Waiters
 
 __all__ = ["DEFAULT_BASE_URL", "FlexVMClient"]
@@ -156,6 +159,78 @@ class FlexVMClient:
     def __repr__(self) -> str:
         """Show where the client points, never its key."""
         return f"FlexVMClient(base_url={self.base_url!r}, api_key=<redacted>)"
+
+    def scaler(self, targets: Mapping[str, int], **options: Any) -> Scaler:
+        """Return a `Scaler` for `targets`, to `run` and read its report.
+
+        Takes the same options as `scale`.
+        """
+        return Scaler(self, targets, **options)
+
+    async def scale(
+        self,
+        targets: Mapping[str, int],
+        *,
+        max_clouds: int = 16,
+        replace_failed: int = 0,
+        remove_failed: bool = False,
+        evict_vms: bool = False,
+        policy: WaitPolicy | None = None,
+        removal_policy: WaitPolicy | None = None,
+        max_rounds: int = 6,
+        on_event: OnEvent | None = None,
+    ) -> ScaleReport:
+        """Bring every named cloud to its target number of nodes, at once.
+
+        For each cloud (named by id or by name) the run reads its nodes,
+        counts the live ones (running or provisioning), orders what is
+        missing or releases the surplus, waits for every operation to
+        settle and reads the cloud again, until the count is right. It is
+        convergent: running it again changes nothing once the targets are
+        met, and finishes the work of a run that was interrupted.
+
+        It never orders a machine twice: after an order whose answer was
+        lost, the cloud is read and counted again before anything more is
+        ordered, so the count never goes above the target. To shrink, it
+        releases still-provisioning nodes first (once they run, as the API
+        requires), then running nodes without VMs; a node hosting VMs is
+        only released with `evict_vms`, after its VMs are deleted.
+
+        Args:
+            targets: Cloud id or name to the number of nodes wanted.
+            max_clouds: Clouds worked on at once; requests in flight are
+                capped by the client's own `max_in_flight`.
+            replace_failed: Nodes per cloud to order again when one this
+                run ordered ends ``failed``.
+            remove_failed: Release ``failed`` nodes found in the clouds.
+            evict_vms: Allow releasing nodes that host VMs, deleting the
+                VMs first.
+            policy: How to wait for provisioning.
+            removal_policy: How to wait for removals.
+            max_rounds: Rounds of read, change and wait per cloud.
+            on_event: Called with each `ScaleEvent`, for progress displays.
+
+        Returns:
+            The report, per cloud: counts before and after, nodes added,
+            removed and failed, requests spent, time, and problems. A cloud
+            that fails does not stop the others.
+
+        Raises:
+            ScaleError: A target is invalid or names no cloud; nothing was
+                changed.
+        """
+        return await Scaler(
+            self,
+            targets,
+            max_clouds=max_clouds,
+            replace_failed=replace_failed,
+            remove_failed=remove_failed,
+            evict_vms=evict_vms,
+            policy=policy,
+            removal_policy=removal_policy,
+            max_rounds=max_rounds,
+            on_event=on_event,
+        ).run()
 
     async def __aenter__(self) -> Self:
         """Open the session (unless one was given) and return the client."""

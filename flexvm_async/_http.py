@@ -7,10 +7,12 @@ where aiohttp exceptions are translated into `flexvm_async` errors.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import contextvars
 import json
 import logging
 import random
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, TypeVar
 
 import aiohttp
@@ -31,7 +33,7 @@ from flexvm_async._errors import (
 from flexvm_async._retry import Clock, RetryPolicy, RetryRunner, Sleep
 from flexvm_async._retry import parse_retry_after as _parse_retry_after
 
-__all__ = ["Response", "Transport"]
+__all__ = ["Response", "Spent", "Transport", "spending"]
 
 T = TypeVar("T")
 
@@ -69,6 +71,33 @@ class Response:
 
 
 Landed = Callable[[APIError], bool]
+
+
+@attrs.define
+class Spent:
+    """A count of the HTTP requests sent within a `spending` block."""
+
+    count: int = 0
+
+
+_SPENT: contextvars.ContextVar[Spent | None] = contextvars.ContextVar(
+    "flexvm_async_spent", default=None
+)
+
+
+@contextlib.contextmanager
+def spending() -> Iterator[Spent]:
+    """Count every request sent by this task, and tasks it starts, inside.
+
+    Yields:
+        The count, which grows as requests are sent.
+    """
+    spent = Spent()
+    token = _SPENT.set(spent)
+    try:
+        yield spent
+    finally:
+        _SPENT.reset(token)
 
 
 class Transport:
@@ -237,6 +266,9 @@ class Transport:
                     path=path,
                 )
         started = self.clock()
+        spent = _SPENT.get()
+        if spent is not None:
+            spent.count += 1
         async with self._slots:
             try:
                 async with self.session.request(

@@ -101,6 +101,22 @@ class WaitPolicy:
         """Return the default policy for VM state changes (10 minutes)."""
         return cls(first_delay=5.0, max_delay=10.0, deadline=600.0)
 
+    def scaled(self, speed: float) -> WaitPolicy:
+        """Return this policy for a clock running `speed` times too fast.
+
+        Every duration is divided by `speed`, so waiting on an emulator
+        sped up 60 times polls as often, in emulated time, as the policy
+        says.
+        """
+        if speed <= 0:
+            raise ValueError(f"speed must be positive, not {speed}")
+        return attrs.evolve(
+            self,
+            first_delay=self.first_delay / speed,
+            max_delay=self.max_delay / speed,
+            deadline=self.deadline / speed,
+        )
+
     def delay(self, poll: int, rng: random.Random) -> float:
         """Return the jittered delay before poll number `poll` (from 1)."""
         base = min(
