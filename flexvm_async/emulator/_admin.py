@@ -12,6 +12,7 @@ from typing import Any
 from aiohttp import web
 
 from flexvm_async.emulator import _apierror as err
+from flexvm_async.emulator._api import route
 from flexvm_async.emulator._clock import Clock
 from flexvm_async.emulator._counters import Counters
 from flexvm_async.emulator._faults import FaultSet, faults_from_json
@@ -58,7 +59,7 @@ class Admin:
     def routes(self) -> list[web.RouteDef]:
         """Return the route table for an aiohttp application."""
         return [
-            web.route(method, path, getattr(self, name))
+            route(method, path, getattr(self, name))
             for method, path, name in ADMIN_ROUTES
         ]
 

@@ -22,7 +22,7 @@ from flexvm_async.emulator._records import VM_STATUSES, CloudRecord
 from flexvm_async.emulator._render import vm_json
 from flexvm_async.emulator._store import Store
 
-__all__ = ["API_ROUTES", "Api"]
+__all__ = ["API_ROUTES", "Api", "route"]
 
 _V3 = "/v3/flexVM"
 _CLOUD = _V3 + "/clouds/{cloudUuid}"
@@ -52,6 +52,14 @@ API_ROUTES = (
 )
 
 _Handler = Callable[[web.Request], Awaitable[web.Response]]
+
+
+def route(method: str, path: str, handler: _Handler) -> web.RouteDef:
+    """Return a route; a GET one without the implicit HEAD route."""
+    if method == "GET":
+        # The API documents no HEAD, so it answers 405 like any other.
+        return web.get(path, handler, allow_head=False)
+    return web.route(method, path, handler)
 
 
 def _json(data: Any, status: int = 200) -> web.Response:
@@ -94,11 +102,10 @@ class Api:
 
     def routes(self) -> list[web.RouteDef]:
         """Return the route table for an aiohttp application."""
-        handlers: list[web.RouteDef] = []
-        for method, template, name in API_ROUTES:
-            handler: _Handler = getattr(self, name)
-            handlers.append(web.route(method, template, handler))
-        return handlers
+        return [
+            route(method, template, getattr(self, name))
+            for method, template, name in API_ROUTES
+        ]
 
     def _page(self, request: web.Request, items: Iterable[Any]) -> list[Any]:
         start, results = check.page_bounds(

@@ -130,6 +130,7 @@ IMAGES: Mapping[str, Image] = _index(
 VM_TYPES: Mapping[str, VMType] = _index(
     VMType("vm.4c.8g", 4, 8 * 1024, 64),
     VMType("vm.8c.16g", 8, 16 * 1024, 128),
+    VMType("vm.8c.64g", 8, 64 * 1024, 128),
     VMType("vm.1nvme.16c.64g", 16, 64 * 1024, 128, (("nvme", "3.84TB"),)),
     VMType(
         "vm.gpu.1rtx4000.15c.248g", 15, 248 * 1024, 256, (("gpu", "rtx4000"),)

@@ -46,14 +46,27 @@ def _template(request: web.Request) -> str:
     return UNMATCHED if resource is None else resource.canonical
 
 
+def _kill(request: web.Request, how: str) -> None:
+    """End the connection: ``reset``, ``abort`` or ``close``.
+
+    ``reset`` sends a TCP RST, ``abort`` a FIN with anything unsent
+    dropped, and ``close`` a FIN after what is already written.
+    """
+    transport = request.transport
+    if transport is None:
+        return  # the client has gone already
+    if how == "close":
+        transport.close()
+        return
+    sock = transport.get_extra_info("socket")
+    if how == "reset" and sock is not None:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, _LINGER_RESET)
+    transport.abort()
+
+
 def _drop(request: web.Request, *, reset: bool) -> web.Response:
     """Kill the connection; the returned response can never be written."""
-    transport = request.transport
-    if transport is not None:
-        sock = transport.get_extra_info("socket")
-        if reset and sock is not None:
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, _LINGER_RESET)
-        transport.abort()
+    _kill(request, "reset" if reset else "abort")
     # aiohttp writes this into the closed transport, gets a
     # ConnectionResetError, and treats it as the client going away.
     return web.Response(status=500)
@@ -71,10 +84,8 @@ async def _truncate(
     partial.content_length = len(body)
     await partial.prepare(request)
     await partial.write(body[: len(body) // 2])
-    # close() sends what is buffered before the FIN; abort() would not.
-    transport = request.transport
-    if transport is not None:
-        transport.close()
+    # close, not abort: what was written must reach the client first.
+    _kill(request, "close")
     return partial
 
 

@@ -269,11 +269,9 @@ class Store:
         image: Image,
         tags: tuple[str, ...],
         status: str = "provisioning",
-        node: NodeRecord | None = None,
     ) -> VMRecord:
         """Create a VM on a node with room; it starts in ``status``."""
-        if node is None:
-            node = self.place(cloud, vm_type)
+        node = self.place(cloud, vm_type)
         now = self.now()
         self._ip_counter += 1
         n = self._ip_counter
