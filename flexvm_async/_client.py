@@ -47,11 +47,12 @@ class FlexVMClient:
             clouds = await client.clouds.list()
 
     Retries: GET and DELETE requests are retried on connection errors,
-    timeouts, lost responses and the statuses 429, 502, 503 and 504. A POST
-    (creating a cloud, adding a node, creating a VM, sending a command) is
-    retried only when the connection could not be made or the API answered
-    429 or 503; after a timeout or a lost response it may have been carried
-    out, so it is not repeated and the error is raised. Delays grow
+    timeouts, lost responses and the statuses 429, 500, 502, 503 and 504.
+    A POST (creating a cloud, adding a node, creating a VM, sending a
+    command) is retried only when the connection could not be made or the
+    API answered 429 or 503; after a timeout, a lost response or another
+    5xx it may have been carried out, so it is not repeated and the error
+    is raised. Delays grow
     exponentially (0.5 s, doubling, at most 30 s, with up to half cut at
     random), a ``Retry-After`` header is honoured as a floor, and a request
     makes at most 5 tries within 120 s. Pass a `RetryPolicy` to change any

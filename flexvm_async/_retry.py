@@ -71,7 +71,7 @@ class RetryPolicy:
     deadline: float = attrs.field(default=120.0, validator=_positive)
     attempt_timeout: float = attrs.field(default=30.0, validator=_positive)
     retry_statuses: frozenset[int] = attrs.field(
-        default=frozenset({429, 502, 503, 504}), converter=frozenset
+        default=frozenset({429, 500, 502, 503, 504}), converter=frozenset
     )
     post_retry_statuses: frozenset[int] = attrs.field(
         default=frozenset({429, 503}), converter=frozenset

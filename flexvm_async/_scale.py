@@ -169,7 +169,9 @@ class _CloudRun:
         self.live = 0
         self.running = 0
         self.replaced = 0
-        self.settled_failures: set[str] = set()
+        self.unreplaced = 0
+        self.accounted: set[str] = set()
+        self.doomed: set[str] = set()
         self.hosts_vms: set[str] = set()
 
     def emit(self, kind: ScaleEventKind, **fields: object) -> None:
@@ -254,9 +256,7 @@ class _CloudRun:
         if self.scaler.remove_failed:
             waits += await self._remove(failed)
         if len(live) < target:
-            ordered, unknown = await self._add(
-                self._budget(target - len(live))
-            )
+            ordered, unknown = await self._add(self._budget(len(live)))
             waits += ordered
             if unknown:
                 return True  # read the cloud again before anything else
@@ -267,23 +267,23 @@ class _CloudRun:
         await self._wait(waits)
         return True
 
-    def _budget(self, deficit: int) -> int:
-        """Return how many nodes to order for a deficit of `deficit`.
+    def _budget(self, live: int) -> int:
+        """Return how many nodes to order with `live` nodes in the cloud.
 
         Nodes this run ordered that ended ``failed`` are replaced only
-        while the `replace_failed` allowance lasts; the rest of the
-        deficit (nodes never there, or gone) is always made up.
+        while the `replace_failed` allowance lasts; past it the cloud is
+        left short by them. The rest of the deficit is always made up.
         """
         lost = [
             node_id
             for node_id in self.report.failed
-            if node_id in self.report.added
-            and node_id not in self.settled_failures
+            if node_id in self.report.added and node_id not in self.accounted
         ]
         allowed = min(len(lost), self.scaler.replace_failed - self.replaced)
         self.replaced += allowed
-        self.settled_failures.update(lost)
-        return max(0, deficit - len(lost)) + allowed
+        self.unreplaced += len(lost) - allowed
+        self.accounted.update(lost)
+        return max(0, self.report.target - self.unreplaced - live)
 
     def _op(self, kind: OperationKind, node_id: str) -> Operation:
         return Operation(kind, self.cloud_id, node_id)
@@ -323,9 +323,14 @@ class _CloudRun:
             if vm.node is not None and vm.status is not VMStatus.DELETED
         }
 
-        def rank(node: Node) -> tuple[int, int]:
-            hosts = node.id in self.hosts_vms
-            return (hosts, 0 if node.status.is_provisioning else 1)
+        def rank(node: Node) -> tuple[bool, bool, bool]:
+            # Nodes picked before (still provisioning then) come first,
+            # then provisioning ones, then the rest; VM hosts last.
+            return (
+                node.id in self.hosts_vms,
+                node.id not in self.doomed,
+                not node.status.is_provisioning,
+            )
 
         candidates = sorted(live, key=rank)
         if not self.scaler.evict_vms:
@@ -342,6 +347,7 @@ class _CloudRun:
             except NodeNotRunningError:
                 # Still provisioning: await it running, then take it away
                 # in the next round.
+                self.doomed.add(node.id)
                 waits.append(self._op(OperationKind.PROVISION, node.id))
                 continue
             except NodeHasVMsError as exc:

@@ -40,9 +40,8 @@ def on_emulator(
             Emulator(
                 api_key=TOKEN,
                 clock=LoopClock(),
-                seed=3,
                 profile=profile,
-                **emulator,
+                **({"seed": 3} | emulator),
             ) as emu,
             FlexVMClient(
                 TOKEN, base_url=emu.url, **({"seed": 5} | (client or {}))
