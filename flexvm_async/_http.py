@@ -7,39 +7,38 @@ where aiohttp exceptions are translated into `flexvm_async` errors.
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import contextvars
 import json
 import logging
 import random
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 import aiohttp
 import attrs
 
+from flexvm_async._answers import (
+    api_error,
+    decode,
+    transport_error,
+)
+from flexvm_async._answers import request_id as read_request_id
 from flexvm_async._converter import ShapeError, structure
 from flexvm_async._errors import (
     APIError,
     ConflictError,
-    ConnectError,
-    FieldError,
     InvalidResponseError,
     RequestTimeoutError,
-    ResponseLostError,
     TransportError,
-    error_for_status,
 )
+from flexvm_async._metering import count_request
 from flexvm_async._retry import Clock, RetryPolicy, RetryRunner, Sleep
-from flexvm_async._retry import parse_retry_after as _parse_retry_after
 
-__all__ = ["Response", "Spent", "Transport", "spending"]
+__all__ = ["Response", "Transport"]
 
 T = TypeVar("T")
 
 _log = logging.getLogger("flexvm_async.http")
 
-_REQUEST_ID_HEADERS = ("X-Request-Id", "Request-Id", "X-Correlation-Id")
 _JSON_HEADERS = {"Content-Type": "application/json"}
 
 
@@ -71,33 +70,6 @@ class Response:
 
 
 Landed = Callable[[APIError], bool]
-
-
-@attrs.define
-class Spent:
-    """A count of the HTTP requests sent within a `spending` block."""
-
-    count: int = 0
-
-
-_SPENT: contextvars.ContextVar[Spent | None] = contextvars.ContextVar(
-    "flexvm_async_spent", default=None
-)
-
-
-@contextlib.contextmanager
-def spending() -> Iterator[Spent]:
-    """Count every request sent by this task, and tasks it starts, inside.
-
-    Yields:
-        The count, which grows as requests are sent.
-    """
-    spent = Spent()
-    token = _SPENT.set(spent)
-    try:
-        yield spent
-    finally:
-        _SPENT.reset(token)
 
 
 class Transport:
@@ -266,9 +238,7 @@ class Transport:
                     path=path,
                 )
         started = self.clock()
-        spent = _SPENT.get()
-        if spent is not None:
-            spent.count += 1
+        count_request()
         async with self._slots:
             try:
                 async with self.session.request(
@@ -284,14 +254,14 @@ class Transport:
                     resp_headers = resp.headers
                     raw = await self._read(resp, method, path)
             except aiohttp.ClientError as exc:
-                raise _transport_error(exc, method, path) from exc
+                raise transport_error(exc, method, path) from exc
             except TimeoutError as exc:
                 raise RequestTimeoutError(
                     f"no complete answer within {timeout:.1f}s",
                     method=method,
                     path=path,
                 ) from exc
-        request_id = _request_id(resp_headers)
+        request_id = read_request_id(resp_headers)
         if _log.isEnabledFor(logging.DEBUG):
             _log.debug(
                 "%s %s -> %d (attempt %d, %.1f ms, request id %s)",
@@ -303,14 +273,14 @@ class Transport:
                 request_id,
             )
         if status >= 300:  # noqa: PLR2004
-            raise _api_error(
+            raise api_error(
                 status, raw, resp_headers, method, path, request_id, conflict
             )
         return Response(
             method,
             path,
             status,
-            _decode(raw, method, path, status, request_id),
+            decode(raw, method, path, status, request_id),
             request_id,
             attempt,
         )
@@ -335,7 +305,7 @@ class Transport:
             method=method,
             path=path,
             status=resp.status,
-            request_id=_request_id(resp.headers),
+            request_id=read_request_id(resp.headers),
         )
 
     def model(self, response: Response, cls: type[T]) -> T:
@@ -380,100 +350,4 @@ def _invalid(response: Response, message: str) -> InvalidResponseError:
         path=response.path,
         status=response.status,
         request_id=response.request_id,
-    )
-
-
-def _request_id(headers: Mapping[str, str]) -> str | None:
-    for name in _REQUEST_ID_HEADERS:
-        value = headers.get(name)
-        if value:
-            return value
-    return None
-
-
-def _decode(
-    raw: bytes, method: str, path: str, status: int, request_id: str | None
-) -> Any:
-    if not raw.strip():
-        return None
-    try:
-        return json.loads(raw)
-    except ValueError as exc:
-        raise InvalidResponseError(
-            f"body is not JSON: {exc}",
-            method=method,
-            path=path,
-            status=status,
-            request_id=request_id,
-        ) from exc
-
-
-def _as_list(value: object) -> list[Any]:
-    return value if isinstance(value, list) else []
-
-
-def _transport_error(
-    exc: aiohttp.ClientError, method: str, path: str
-) -> TransportError:
-    if isinstance(
-        exc, aiohttp.ClientConnectorError | aiohttp.ConnectionTimeoutError
-    ):
-        return ConnectError(
-            f"could not connect: {exc}", method=method, path=path
-        )
-    if isinstance(exc, aiohttp.ServerTimeoutError):
-        return RequestTimeoutError(
-            f"timed out: {exc}", method=method, path=path
-        )
-    return ResponseLostError(
-        f"connection lost before the answer was complete: "
-        f"{type(exc).__name__}: {exc}",
-        method=method,
-        path=path,
-    )
-
-
-def _api_error(
-    status: int,
-    raw: bytes,
-    headers: Mapping[str, str],
-    method: str,
-    path: str,
-    request_id: str | None,
-    conflict: type[ConflictError] | None,
-) -> APIError:
-    code: int | str | None = None
-    message = f"Received {status} status code."
-    errors: list[FieldError] = []
-    try:
-        data = json.loads(raw) if raw.strip() else None
-    except ValueError:
-        data = None
-    if isinstance(data, dict):
-        raw_code = data.get("errorCode")
-        if isinstance(raw_code, int | str) and not isinstance(raw_code, bool):
-            code = raw_code
-        if isinstance(data.get("errorMessage"), str) and data["errorMessage"]:
-            message = data["errorMessage"]
-        errors.extend(
-            FieldError(
-                str(item.get("property", "")), str(item.get("message", ""))
-            )
-            for item in _as_list(data.get("errors"))
-            if isinstance(item, dict)
-        )
-    if 300 <= status < 400:  # noqa: PLR2004
-        message = f"redirect to {headers.get('Location')!r} not followed"
-    cls = error_for_status(status, code)
-    if cls is ConflictError and conflict is not None:
-        cls = conflict
-    return cls(
-        status=status,
-        code=code,
-        message=message,
-        errors=errors,
-        request_id=request_id,
-        method=method,
-        path=path,
-        retry_after=_parse_retry_after(headers.get("Retry-After")),
     )

@@ -14,7 +14,7 @@ from flexvm_async._errors import (
     NodeNotRunningError,
     TransportError,
 )
-from flexvm_async._http import spending
+from flexvm_async._metering import spending
 from flexvm_async._models import Cloud, Node, NodeStatus, VMStatus
 from flexvm_async._scale_types import (
     CloudReport,

@@ -9,26 +9,18 @@ from collections.abc import AsyncGenerator, Callable, Collection, Iterable
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-import tenacity
-
+from flexvm_async import _settles as settles
 from flexvm_async._errors import (
     FlexVMError,
-    InvalidResponseError,
-    NodeFailedError,
-    NodeGoneError,
-    RateLimitError,
-    ServerError,
-    TransportError,
-    VMFailedError,
-    WaitError,
     WaitTimeoutError,
 )
 from flexvm_async._http import Transport
 from flexvm_async._ids import check_id
-from flexvm_async._models import VM, Node, NodeStatus, VMStatus
-from flexvm_async._poller import GONE, Poller
+from flexvm_async._models import VM, Node, VMStatus
+from flexvm_async._poller import Poller
 from flexvm_async._resource import API
 from flexvm_async._retry import Clock, Sleep
+from flexvm_async._wait_run import Watch, run_wait
 from flexvm_async._wait_types import (
     OnChange,
     Operation,
@@ -44,20 +36,6 @@ __all__ = ["Waiters"]
 R = TypeVar("R", Node, VM)
 
 _log = logging.getLogger("flexvm_async.wait")
-
-# Failures of one poll that say nothing about the resource: the wait goes
-# on and polls again on its schedule.
-_TRANSIENT = (
-    TransportError,
-    RateLimitError,
-    ServerError,
-    InvalidResponseError,
-)
-
-
-class _NotYet(Exception):  # noqa: N818 - a signal inside tenacity, not an error
-    """The resource has not reached the awaited state."""
-
 
 Settle = Callable[[Any], Any]
 
@@ -132,25 +110,13 @@ class Waiters:
             NodeGoneError: The node was removed or vanished meanwhile.
             WaitTimeoutError: The deadline passed first.
         """
-
-        def settle(reading: Any) -> Node:
-            if reading is GONE:
-                raise _Ended(NodeGoneError, "vanished while provisioning")
-            if reading.status is NodeStatus.RUNNING:
-                return reading  # type: ignore[no-any-return]
-            if reading.status is NodeStatus.FAILED:
-                raise _Ended(NodeFailedError, "ended failed")
-            if reading.status.is_removing:
-                raise _Ended(NodeGoneError, "is being removed")
-            raise _NotYet
-
         result: Node = await self._wait(
             cloud_id,
             check_id(node_id, "node_id"),
             "nodes",
             Node,
             policy or WaitPolicy(),
-            settle,
+            settles.node_running,
             on_change,
             deadline,
         )
@@ -171,21 +137,13 @@ class Waiters:
             NodeFailedError: The node ended ``failed`` instead.
             WaitTimeoutError: The deadline passed first.
         """
-
-        def settle(reading: Any) -> None:
-            if reading is GONE or reading.status is NodeStatus.DELETED:
-                return
-            if reading.status is NodeStatus.FAILED:
-                raise _Ended(NodeFailedError, "ended failed while removed")
-            raise _NotYet
-
         await self._wait(
             cloud_id,
             check_id(node_id, "node_id"),
             "nodes",
             Node,
             policy or WaitPolicy.removal(),
-            settle,
+            settles.node_removed,
             on_change,
             deadline,
         )
@@ -210,22 +168,13 @@ class Waiters:
         if not wanted:
             raise ValueError("statuses must name at least one VM status")
 
-        def settle(reading: Any) -> VM:
-            if reading is GONE:
-                raise _Ended(WaitError, "no longer exists")
-            if reading.status in wanted:
-                return reading  # type: ignore[no-any-return]
-            if reading.status is VMStatus.FAILED:
-                raise _Ended(VMFailedError, "ended failed")
-            raise _NotYet
-
         result: VM = await self._wait(
             cloud_id,
             check_id(vm_id, "vm_id"),
             "vms",
             VM,
             policy or WaitPolicy.vm(),
-            settle,
+            settles.vm_in(wanted),
             on_change,
             None,
         )
@@ -245,21 +194,13 @@ class Waiters:
             VMFailedError: The VM ended ``failed`` instead.
             WaitTimeoutError: The deadline passed first.
         """
-
-        def settle(reading: Any) -> None:
-            if reading is GONE or reading.status is VMStatus.DELETED:
-                return
-            if reading.status is VMStatus.FAILED:
-                raise _Ended(VMFailedError, "ended failed while deleted")
-            raise _NotYet
-
         await self._wait(
             cloud_id,
             check_id(vm_id, "vm_id"),
             "vms",
             VM,
             policy or WaitPolicy.vm(),
-            settle,
+            settles.vm_deleted,
             on_change,
             None,
         )
@@ -276,59 +217,22 @@ class Waiters:
         deadline: float | None,
     ) -> Any:
         check_id(cloud_id, "cloud_id")
-        started = self._clock()
-        end = started + policy.deadline
-        if deadline is not None:
-            end = min(end, deadline)
-        run = _Run(self, cloud_id, resource_id, started, on_change)
-        what = f"{kind[:-1]} {resource_id} of cloud {cloud_id}"
 
-        async def read(delay: float) -> None:
+        async def read(delay: float, end: float) -> Any:
             poller = self._poller(cloud_id, kind, model)
-            run.reading = await poller.read(resource_id, delay, end)
+            return await poller.read(resource_id, delay, end)
 
-        def wait(state: tenacity.RetryCallState) -> float:
-            delay = policy.delay(state.attempt_number + 1, self._rng)
-            after = getattr(run.reading, "retry_after", None)
-            if after is not None:
-                delay = max(delay, after)
-            return max(0.0, min(delay, end - self._clock()))
-
-        def stop(_: tenacity.RetryCallState) -> bool:
-            if policy.max_polls is not None and run.polls >= policy.max_polls:
-                return True
-            return self._clock() >= end
-
-        retrying = tenacity.AsyncRetrying(
-            sleep=read,
-            wait=wait,
-            stop=stop,
-            retry=tenacity.retry_if_exception_type((_NotYet, *_TRANSIENT)),
-            reraise=True,
+        watch = Watch(
+            cloud_id,
+            resource_id,
+            kind[:-1],
+            read,
+            settle,
+            lambda change: self.notify(change, on_change),
         )
-        await read(min(policy.delay(1, self._rng), end - started))
-        try:
-            async for attempt in retrying:
-                with attempt:
-                    result = settle(run.observe())
-        except (_NotYet, *_TRANSIENT) as exc:
-            elapsed = self._clock() - started
-            raise WaitTimeoutError(
-                f"{what} did not settle within {elapsed:.1f}s "
-                f"({run.polls} polls; last seen {run.status or 'nothing'})",
-                last=run.last,
-                elapsed=elapsed,
-                polls=run.polls,
-            ) from (None if isinstance(exc, _NotYet) else exc)
-        except _Ended as ended:
-            elapsed = self._clock() - started
-            raise ended.error(
-                f"{what} {ended.reason}",
-                last=run.last,
-                elapsed=elapsed,
-                polls=run.polls,
-            ) from None
-        return result
+        return await run_wait(
+            watch, policy, clock=self._clock, rng=self._rng, deadline=deadline
+        )
 
     def operation(
         self,
@@ -472,58 +376,3 @@ class Waiters:
         for hook in (on_change, self._on_change):
             if hook is not None:
                 hook(change)
-
-
-class _Ended(Exception):  # noqa: N818 - carries a final outcome out of settle
-    def __init__(self, error: type[WaitError], reason: str) -> None:
-        super().__init__(reason)
-        self.error = error
-        self.reason = reason
-
-
-class _Run:
-    """The state of one wait: its last reading and its poll count."""
-
-    def __init__(
-        self,
-        waiters: Waiters,
-        cloud_id: str,
-        resource_id: str,
-        started: float,
-        on_change: OnChange | None,
-    ) -> None:
-        self.waiters = waiters
-        self.cloud_id = cloud_id
-        self.resource_id = resource_id
-        self.started = started
-        self.on_change = on_change
-        self.reading: Any = None
-        self.last: Any = None
-        self.status: str | None = None
-        self.polls = 0
-
-    def observe(self) -> Any:
-        """Count the poll, report a status change, and return the reading.
-
-        Raises:
-            FlexVMError: The poll failed; transient failures are retried.
-        """
-        self.polls += 1
-        reading = self.reading
-        if isinstance(reading, FlexVMError):
-            raise reading
-        status = "gone" if reading is GONE else reading.status.value
-        if reading is not GONE:
-            self.last = reading
-        if status != self.status:
-            change = StateChange(
-                self.cloud_id,
-                self.resource_id,
-                self.status,
-                status,
-                None if reading is GONE else reading,
-                self.waiters._clock(),  # noqa: SLF001 - same module
-            )
-            self.status = status
-            self.waiters.notify(change, self.on_change)
-        return reading

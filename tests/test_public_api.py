@@ -43,7 +43,8 @@ def test_public_classes_of_private_modules_are_exported() -> None:
     internal = {"Response", "Transport", "Resource", "PageSizes"}
     internal |= {"Clouds", "Nodes", "VMs", "Images", "InstanceTypes"}
     internal |= {"CapacityAPI", "Reports", "ShapeError"}
-    internal |= {"Waiters", "Poller", "Gone", "Spent"}
+    internal |= {"Waiters", "Poller", "Gone", "Spent", "Watch", "Ended"}
+    internal |= {"NotYet"}
 
     expected = _public_names_of_private_modules() - internal
 
