@@ -35,6 +35,9 @@ __all__ = [
     "VM_TRANSITIONAL",
     "ApiError",
     "error_response",
+    "invalid_body",
+    "not_found",
+    "unprocessable",
 ]
 
 NOT_FOUND = 10001

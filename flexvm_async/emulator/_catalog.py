@@ -34,6 +34,10 @@ SITES = frozenset({"frmtl1", "camtr6", "nlrtm1"})
 _NAMESPACE = uuid.UUID("0c5d7a52-3f0e-4b8e-9a57-9d1f2c6e4b10")
 
 
+def _image_json(image: Image) -> dict[str, Any]:
+    return {"name": image.name, "os": image.os, "os_type": image.os_type}
+
+
 @attrs.frozen
 class Image:
     """An image VMs can be created from.
@@ -47,10 +51,34 @@ class Image:
     name: str
     os: str
     os_type: str
+    # Built once: every VM answer embeds it.
+    _json: dict[str, Any] = attrs.field(
+        init=False,
+        eq=False,
+        repr=False,
+        default=attrs.Factory(_image_json, takes_self=True),
+    )
 
     def to_json(self) -> dict[str, Any]:
-        """Return the ``FlexVMImage`` JSON object."""
-        return {"name": self.name, "os": self.os, "os_type": self.os_type}
+        """Return the ``FlexVMImage`` JSON object (shared; do not change)."""
+        return self._json
+
+
+def _vm_type_id(vm_type: VMType) -> str:
+    return str(uuid.uuid5(_NAMESPACE, f"instance-type:{vm_type.name}"))
+
+
+def _vm_type_json(vm_type: VMType) -> dict[str, Any]:
+    return {
+        "id": vm_type.id,
+        "name": vm_type.name,
+        "vcpu": vm_type.vcpu,
+        "memory": vm_type.memory,
+        "disk": vm_type.disk,
+        "pciDevices": [
+            {"type": kind, "spec": spec} for kind, spec in vm_type.pci
+        ],
+    }
 
 
 @attrs.frozen
@@ -63,6 +91,7 @@ class VMType:
         memory: Memory in MB.
         disk: OS disk in GB.
         pci: Pass-through devices as ``(type, spec)`` pairs.
+        id: A stable UUID derived from the name.
     """
 
     name: str
@@ -70,28 +99,24 @@ class VMType:
     memory: int
     disk: int
     pci: tuple[tuple[str, str], ...] = ()
-
-    @property
-    def id(self) -> str:
-        """A stable UUID derived from the name."""
-        return str(uuid.uuid5(_NAMESPACE, f"instance-type:{self.name}"))
+    id: str = attrs.field(
+        init=False, default=attrs.Factory(_vm_type_id, takes_self=True)
+    )
+    # Built once: every VM answer embeds it.
+    _json: dict[str, Any] = attrs.field(
+        init=False,
+        eq=False,
+        repr=False,
+        default=attrs.Factory(_vm_type_json, takes_self=True),
+    )
 
     def pci_count(self, kind: str) -> int:
         """Return how many devices of a class (``gpu``, ``nvme``) it takes."""
         return sum(1 for device, _ in self.pci if device == kind)
 
     def to_json(self) -> dict[str, Any]:
-        """Return the ``FlexVMInstanceType`` JSON object."""
-        return {
-            "id": self.id,
-            "name": self.name,
-            "vcpu": self.vcpu,
-            "memory": self.memory,
-            "disk": self.disk,
-            "pciDevices": [
-                {"type": kind, "spec": spec} for kind, spec in self.pci
-            ],
-        }
+        """Return the ``FlexVMInstanceType`` JSON (shared; do not change)."""
+        return self._json
 
 
 @attrs.frozen

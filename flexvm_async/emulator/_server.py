@@ -64,7 +64,7 @@ class Emulator:
 
     Args:
         api_key: The token the server accepts in ``PRIVATE-TOKEN``; a
-            random one when omitted.
+            random one when omitted or empty.
         speed: Emulated seconds per real second, when no ``clock`` is
             given (``speed=60`` turns a ten-minute bootstrap into ten
             seconds).
@@ -86,6 +86,12 @@ class Emulator:
     Raises:
         ValueError: If both ``speed`` and ``clock`` are given, or a
             number is out of range.
+
+    Attributes:
+        profile: The phase durations and failure rates in use.
+        counters: Requests received, by method and route template.
+        faults: The faults to inject; add and clear them at any time.
+        app: The aiohttp application, to mount or serve some other way.
     """
 
     def __init__(

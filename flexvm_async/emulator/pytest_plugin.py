@@ -11,7 +11,6 @@ nothing.
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
 
@@ -19,6 +18,7 @@ import pytest
 import pytest_asyncio
 
 if TYPE_CHECKING:
+    from flexvm_async import FlexVMClient
     from flexvm_async.emulator._server import Emulator
 
 __all__ = ["flexvm_client", "flexvm_emulator", "pytest_configure"]
@@ -56,13 +56,15 @@ async def flexvm_emulator(
 
 
 @pytest_asyncio.fixture
-async def flexvm_client(flexvm_emulator: Emulator) -> AsyncIterator[Any]:
+async def flexvm_client(
+    flexvm_emulator: Emulator,
+) -> AsyncIterator[FlexVMClient]:
     """Yield a ``FlexVMClient`` for the emulator, closed afterwards."""
-    # Looked up by name: the client imports aiohttp and the whole SDK,
-    # which a project that only uses the emulator should not pay for.
-    client_class = importlib.import_module("flexvm_async").FlexVMClient
-    client = client_class(
+    # Imported here, not at load: the client pulls in the whole SDK,
+    # which a suite that never uses this fixture should not pay for.
+    from flexvm_async import FlexVMClient  # noqa: PLC0415
+
+    async with FlexVMClient(
         flexvm_emulator.api_key, base_url=flexvm_emulator.url
-    )
-    async with client:
+    ) as client:
         yield client

@@ -128,3 +128,19 @@ def cloud_body(**fields: Any) -> dict[str, Any]:
     }
     body.update(fields)
     return {k: v for k, v in body.items() if v is not None}
+
+
+def vms_path(cloud: Any) -> str:
+    """Return the VM collection path of a seeded cloud."""
+    return f"{V3}/clouds/{cloud.cloud_id}/vms"
+
+
+async def vm_status(api: Raw, cloud: Any, vm_id: str) -> str | int:
+    """Return a VM's status, or the HTTP status if it is not served."""
+    reply = await api.get(f"{vms_path(cloud)}/{vm_id}")
+    return reply.json["status"] if reply.status == 200 else reply.status
+
+
+async def create_vm(api: Raw, cloud: Any, **fields: Any) -> Reply:
+    """POST a valid VM body, with ``fields`` on top, to a seeded cloud."""
+    return await api.post(vms_path(cloud), vm_body(**fields))

@@ -280,7 +280,8 @@ def test_mistyped_fault_settings_are_refused(options) -> None:
 
 def test_fault_set_holds_faults_in_order() -> None:
     """Faults can be added, listed, removed and cleared."""
-    faults = FaultSet(["GET /a", "POST /b"], random.Random(1))  # noqa: S311 - not secret
+    rng = random.Random(1)  # noqa: S311 - fault draws, not secrets
+    faults = FaultSet(["GET /a", "POST /b"], rng)
     one = faults.add(Fault(kind="reset", route="GET /a"))
     two = faults.add(Fault(kind="reset", route="/b"))
 
@@ -298,7 +299,7 @@ def test_fault_set_holds_faults_in_order() -> None:
 def test_fault_json_shows_settings_and_counts() -> None:
     """The admin view of a fault lists its settings and its tallies."""
     fault = Fault(kind="latency", script=[True, False], latency=0.25)
-    fault.consult(random.Random(0))  # noqa: S311 - not secret
+    fault.consult(random.Random(0))  # noqa: S311 - not a secret
 
     assert fault.to_json() == {
         "kind": "latency",
