@@ -109,7 +109,7 @@ def test_an_interrupted_run_is_finished_by_the_next() -> None:
 
     async def test(emu: Emulator, client: FlexVMClient) -> None:
         ids = [emu.seed_cloud(f"c{i}", nodes=i % 2).cloud_id for i in range(8)]
-        targets = {cloud_id: 4 for cloud_id in ids}
+        targets = dict.fromkeys(ids, 4)
         emu.faults.add(Fault(kind="response_lost", route=ADD, probability=0.3))
         scaler = client.scaler(targets)
         run = asyncio.create_task(scaler.run())
@@ -275,7 +275,7 @@ def test_progress_events_tell_the_story() -> None:
 def test_bad_targets_change_nothing(
     targets: dict[str, Any], error: type[Exception]
 ) -> None:
-    """Unknown clouds and bad counts raise before any request changes a thing."""
+    """Unknown clouds and bad counts raise before anything is changed."""
 
     async def test(emu: Emulator, client: FlexVMClient) -> None:
         emu.seed_cloud("a")
