@@ -84,6 +84,7 @@ def _check_step(step: ScriptStep) -> None:
     if step is None or isinstance(step, bool):
         return
     if isinstance(step, int):
+        # 429 is the one non-5xx status a script may name.
         if step != 429 and step not in _SERVER_STATUSES:  # noqa: PLR2004
             raise ValueError(f"script status {step} is not 429 or 5xx")
         return

@@ -46,6 +46,11 @@ def _template(request: web.Request) -> str:
     return UNMATCHED if resource is None else resource.canonical
 
 
+def _body(response: web.Response) -> bytes:
+    # Handlers only ever set bytes (or nothing) as a body.
+    return response.body if isinstance(response.body, bytes) else b""
+
+
 def _kill(request: web.Request, how: str) -> None:
     """End the connection: ``reset``, ``abort`` or ``close``.
 
@@ -76,9 +81,10 @@ async def _truncate(
     request: web.Request, response: web.Response
 ) -> web.StreamResponse:
     """Send the headers and half the body, then close the connection."""
-    body = bytes(response.body or b"{}")  # type: ignore[arg-type]
     if response.status == 204:  # noqa: PLR2004 - 204 cannot carry a body
         return _drop(request, reset=False)
+    # An empty answer (a 202) gets a body of its own, so the cut shows.
+    body = _body(response) or b"{}"
     partial = web.StreamResponse(status=response.status)
     partial.content_type = "application/json"
     partial.content_length = len(body)
@@ -93,7 +99,7 @@ def _malformed(response: web.Response) -> web.Response:
     """Keep the status, send a body that is not JSON."""
     if response.status == 204:  # noqa: PLR2004 - 204 cannot carry a body
         return response
-    body = bytes(response.body or b"")  # type: ignore[arg-type]
+    body = _body(response)
     return web.Response(
         status=response.status,
         body=body[: len(body) // 2] + b"<html>\x00",

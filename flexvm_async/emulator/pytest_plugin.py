@@ -43,6 +43,7 @@ async def flexvm_emulator(
     `Emulator`; without ``clock`` or ``speed`` among them, the clock is
     a `ManualClock` at 0.
     """
+    # Imported on use, so that loading the plugin stays cheap.
     from flexvm_async.emulator._clock import ManualClock  # noqa: PLC0415
     from flexvm_async.emulator._server import Emulator  # noqa: PLC0415
 

@@ -75,7 +75,7 @@ def test_sample_draws_each_kind_of_duration() -> None:
 def test_sample_refuses_bad_callable_results(value) -> None:
     """A callable that returns a negative or non-finite number fails."""
     with pytest.raises(ValueError):
-        sample(lambda _: value, random.Random())  # noqa: S311
+        sample(lambda _: value, random.Random())  # noqa: S311 - not secret
 
 
 @pytest.mark.parametrize(

@@ -202,9 +202,10 @@ async def test_same_seed_gives_same_ids_and_serials() -> None:
     """A seed reproduces every id, serial and duration."""
     runs = []
     for _ in range(2):
-        emu = Emulator(clock=ManualClock(), seed=42)
+        clock = ManualClock()
+        emu = Emulator(clock=clock, seed=42)
         seeded = emu.seed_cloud("alpha", nodes=3, status="requested")
-        emu.clock.advance(200)  # type: ignore[attr-defined]
+        clock.advance(200)
         runs.append(
             [(n.id, n.serial, n.status) for n in emu.nodes_of(seeded.cloud_id)]
         )
