@@ -139,6 +139,8 @@ class NodeRecord:
         created: Clock reading at creation.
         timeline: The planned statuses.
         vms: VMs placed on the node that may still hold resources.
+        running_since: When it became ``running``, kept once a removal
+            has replaced the timeline that said so.
     """
 
     id: str
@@ -148,10 +150,20 @@ class NodeRecord:
     created: float
     timeline: Timeline
     vms: list[VMRecord] = attrs.field(factory=list)
+    running_since: float | None = None
 
     def status(self, now: float) -> str:
         """Return the status at ``now``."""
         return self.timeline.status(now)
+
+    def reached(self, status: str, now: float) -> float | None:
+        """Return when the node entered ``status``, if it had by ``now``."""
+        if status == "running" and self.running_since is not None:
+            return self.running_since
+        since = self.timeline.since(status)
+        if since is None or since > now:
+            return None
+        return since
 
     def holding_vms(self, now: float) -> list[VMRecord]:
         """Return the VMs that still hold resources, forgetting the rest.

@@ -223,6 +223,9 @@ class Store:
                 "The node still hosts VMs; delete them first",
             )
 
+        # The removal's timeline replaces the one that held the running
+        # step; the view still tells when the node came up.
+        node.running_since = node.reached("running", now)
         node.timeline = self.planner.node_delete(now)
 
     # VMs

@@ -57,6 +57,10 @@ class NodeView:
         created_at: The clock reading at creation.
         served: False once the API answers 404 for it.
         vm_ids: The VMs ever placed on it, in order.
+        running_at: The clock reading at which it became ``running``, if
+            it had by then; kept after it is removed.
+        deleted_at: The clock reading at which it became ``deleted``, if
+            it had by then.
     """
 
     id: str
@@ -67,6 +71,8 @@ class NodeView:
     created_at: float
     served: bool
     vm_ids: tuple[str, ...]
+    running_at: float | None = None
+    deleted_at: float | None = None
 
 
 @attrs.frozen
@@ -130,6 +136,8 @@ def node_view(node: NodeRecord, now: float) -> NodeView:
         vm_ids=tuple(
             vm.id for vm in node.cloud.vms.values() if vm.node is node
         ),
+        running_at=node.reached("running", now),
+        deleted_at=node.reached("deleted", now),
     )
 
 
