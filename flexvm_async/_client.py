@@ -75,6 +75,9 @@ class FlexVMClient:
             allowed only for a loopback host, such as the emulator.
         session: An aiohttp session to use; it is left open on close. By
             default the client opens its own on first use and closes it.
+            The client's own session has aiohttp's silent resend of GET
+            and DELETE turned off, so that a DELETE which may have landed
+            is known as such; a session passed in is left as it is.
         retry: The retry policy.
         max_in_flight: The most requests on the wire at once.
         page_size: Items asked for per page when listing (1 to 1000).

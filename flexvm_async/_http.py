@@ -110,6 +110,8 @@ class Transport:
         self._runner = RetryRunner(retry, sleep, clock, rng)
         self._slots = asyncio.Semaphore(max_in_flight)
         self._closed = False
+        self.in_flight = 0
+        """Requests on the wire right now."""
 
     @property
     def session(self) -> aiohttp.ClientSession:
@@ -117,10 +119,17 @@ class Transport:
         if self._closed:
             raise RuntimeError("the client is closed")
         if self._session is None:
-            self._session = aiohttp.ClientSession(
+            session = aiohttp.ClientSession(
                 connector=aiohttp.TCPConnector(limit=self.max_in_flight),
                 auto_decompress=True,
             )
+            # aiohttp 3.14 quietly sends a GET or DELETE a second time when
+            # a kept-alive connection drops. The SDK retries by itself and
+            # must know when a DELETE may already have landed (a 404 after
+            # that means done, not "not found"), so that resend is off.
+            if hasattr(session, "_retry_connection"):
+                session._retry_connection = False  # noqa: SLF001
+            self._session = session
         return self._session
 
     async def close(self) -> None:
@@ -240,6 +249,7 @@ class Transport:
         started = self.clock()
         count_request()
         async with self._slots:
+            self.in_flight += 1
             try:
                 async with self.session.request(
                     method,
@@ -261,6 +271,8 @@ class Transport:
                     method=method,
                     path=path,
                 ) from exc
+            finally:
+                self.in_flight -= 1
         request_id = read_request_id(resp_headers)
         if _log.isEnabledFor(logging.DEBUG):
             _log.debug(

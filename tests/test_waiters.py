@@ -523,3 +523,32 @@ def test_vm_wait_needs_a_status() -> None:
             await client.vms.wait_until_status("c", "v", set())
 
     on_emulator(test)
+
+
+def test_removal_whose_answer_was_lost_is_still_accepted() -> None:
+    """A DELETE that landed but lost its answer is confirmed, not failed."""
+
+    async def test(emu: Emulator, client: FlexVMClient) -> dict[str, int]:
+        cloud = emu.seed_cloud("c", nodes=1)
+        (node_id,) = cloud.node_ids
+        emu.faults.add(
+            Fault(
+                kind="response_lost",
+                route="DELETE /v3/flexVM/clouds/{cloudUuid}/nodes/{nodeUuid}",
+                times=1,
+            )
+        )
+        emu.counters.reset()
+        await client.nodes.remove(cloud.cloud_id, node_id)
+        assert emu.nodes[node_id].status == "deleting"
+        return {
+            route: emu.counters.count(route)
+            for route in (
+                "DELETE /v3/flexVM/clouds/{cloudUuid}/nodes/{nodeUuid}",
+                GET_NODE,
+            )
+        }
+
+    counts = on_emulator(test)
+
+    assert list(counts.values()) == [2, 1]
