@@ -6,7 +6,12 @@ nothing.
 
 * ``flexvm_emulator``: a started `Emulator` on a `ManualClock`. Options
   go through a marker: ``@pytest.mark.flexvm_emulator(max_page_size=5)``.
-* ``flexvm_client``: a ``flexvm_async.FlexVMClient`` pointed at it.
+* ``flexvm_client``: a ``flexvm_async.FlexVMClient`` pointed at it. On
+  a `ManualClock` the client sleeps on that clock, which a
+  `flexvm_async.testing.ClockDriver` moves forward whenever the client
+  has nothing else to do: waits for bare metal that take twenty emulated
+  minutes end in milliseconds, and the test may also advance the clock by
+  hand.
 """
 
 from __future__ import annotations
@@ -60,12 +65,27 @@ async def flexvm_emulator(
 async def flexvm_client(
     flexvm_emulator: Emulator,
 ) -> AsyncIterator[FlexVMClient]:
-    """Yield a ``FlexVMClient`` for the emulator, closed afterwards."""
+    """Yield a ``FlexVMClient`` for the emulator, closed afterwards.
+
+    With the emulator on a `ManualClock`, the client's sleeps and clock
+    are that clock's, driven forward while the client is idle.
+    """
     # Imported here, not at load: the client pulls in the whole SDK,
     # which a suite that never uses this fixture should not pay for.
     from flexvm_async import FlexVMClient  # noqa: PLC0415
+    from flexvm_async.emulator._clock import ManualClock  # noqa: PLC0415
+    from flexvm_async.testing import ClockDriver  # noqa: PLC0415
 
+    options: dict[str, Any] = {}
+    clock = flexvm_emulator.clock
+    driver = None
+    if isinstance(clock, ManualClock):
+        driver = ClockDriver(clock)
+        options = {"sleep": driver.sleep, "clock": driver.now}
     async with FlexVMClient(
-        flexvm_emulator.api_key, base_url=flexvm_emulator.url
+        flexvm_emulator.api_key, base_url=flexvm_emulator.url, **options
     ) as client:
+        if driver is not None:
+            transport = client.transport
+            driver.busy = lambda: transport.in_flight > 0
         yield client
