@@ -19,7 +19,7 @@ from flexvm_async import (
     WaitPolicy,
 )
 from flexvm_async.emulator import DurationProfile, Emulator, Fault
-from tests.waiting import FIXED, on_emulator
+from tests.waiting import FIXED, advance, on_emulator
 
 ADD = "POST /v3/flexVM/clouds/{cloudUuid}/nodes"
 REMOVE = "DELETE /v3/flexVM/clouds/{cloudUuid}/nodes/{nodeUuid}"
@@ -113,7 +113,7 @@ def test_an_interrupted_run_is_finished_by_the_next() -> None:
         emu.faults.add(Fault(kind="response_lost", route=ADD, probability=0.3))
         scaler = client.scaler(targets)
         run = asyncio.create_task(scaler.run())
-        await asyncio.sleep(200)
+        await advance(200)
         run.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await run

@@ -23,7 +23,7 @@ from flexvm_async import (
 )
 from flexvm_async.emulator import DurationProfile, Emulator, Fault, ManualClock
 from tests.conftest import TOKEN
-from tests.waiting import FIXED, Naps, now, on_emulator
+from tests.waiting import FIXED, Naps, advance, now, on_emulator
 
 GET_NODE = "GET /v3/flexVM/clouds/{cloudUuid}/nodes/{nodeUuid}"
 LIST_NODES = "GET /v3/flexVM/clouds/{cloudUuid}/nodes"
@@ -173,7 +173,7 @@ def test_removal_ends_at_deleted_or_404() -> None:
         await client.nodes.remove(cloud.cloud_id, first, wait=True)
         took = now() - start
         await client.nodes.remove(cloud.cloud_id, second)
-        await asyncio.sleep(1000)  # deleted, then past the grace: 404
+        await advance(1000)  # deleted, then past the grace: 404
         await client.nodes.wait_until_removed(cloud.cloud_id, second)
         assert 120 <= took <= 120 + 15 * 1.2
         return [n.status for n in emu.nodes_of(cloud.cloud_id)]
@@ -227,17 +227,17 @@ def test_cancelling_a_wait_stops_polling_and_leaves_no_task() -> None:
             )
             for n in nodes
         ]
-        await asyncio.sleep(100)
+        await advance(100)
         # Cancel in the middle of a poll, held up by latency.
         emu.faults.add(Fault(kind="latency", route=LIST_NODES, latency=5.0))
-        await asyncio.sleep(20)
+        await advance(20)
         for wait in waits:
             wait.cancel()
         for wait in waits:
             with contextlib.suppress(asyncio.CancelledError):
                 await wait
         sent = emu.counters.total
-        await asyncio.sleep(3600)
+        await advance(3600)
         ours = [
             t
             for t in asyncio.all_tasks()
@@ -333,7 +333,7 @@ def test_wait_all_can_stop_at_the_first_failure() -> None:
             for n in nodes
         ]
         results = await client.waiters.wait_all(ops, stop_on_failure=True)
-        await asyncio.sleep(0)
+        await advance(0)
         assert client.waiters._pollers == {}
         return len(results.failed), len(results.cancelled)
 
@@ -401,7 +401,7 @@ def test_waits_on_a_hand_driven_clock() -> None:
 
         async def sleep(seconds: float) -> None:
             clock.advance(seconds)
-            await asyncio.sleep(0)
+            await advance(0)
 
         async with (
             Emulator(api_key=TOKEN, clock=clock, profile=FIXED) as emu,

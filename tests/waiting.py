@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 
 from flexvm_async import FlexVMClient
 from flexvm_async.emulator import DurationProfile, Emulator
-from flexvm_async.testing import LoopClock, run_virtual
+from flexvm_async.testing import LoopClock, VirtualTimeLoop, run_virtual
 from tests.conftest import TOKEN
 
 T = TypeVar("T")
@@ -55,6 +55,18 @@ def on_emulator(
 def now() -> float:
     """Return the running loop's (virtual) time."""
     return asyncio.get_running_loop().time()
+
+
+async def advance(seconds: float) -> None:
+    """Let `seconds` of virtual time pass (instantly, under `on_emulator`).
+
+    Raises:
+        TypeError: The running loop is not a virtual-time loop, where
+            this would wait on the wall clock.
+    """
+    if not isinstance(asyncio.get_running_loop(), VirtualTimeLoop):
+        raise TypeError("advance() needs the virtual-time loop")
+    await asyncio.sleep(seconds)
 
 
 class Naps:
