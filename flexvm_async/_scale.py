@@ -222,9 +222,8 @@ class _CloudRun:
         self.emit(K.CLOUD_STARTED)
         for _ in range(self.scaler.max_rounds):
             if not await self._round(nodes):
-                break
+                break  # nothing was changed: `nodes` is still current
             nodes = await self._read()
-        nodes = await self._read()
         settled = not any(
             n.status.is_provisioning or n.status is NodeStatus.DELETING
             for n in nodes
