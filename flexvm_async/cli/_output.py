@@ -110,9 +110,7 @@ def _serialize(_: object, __: object, value: Any) -> Any:
 
 def jsonable(model: Any) -> dict[str, Any]:
     """Return an attrs model as JSON-ready data, datetimes in ISO 8601."""
-    return attrs.asdict(
-        model, retain_collection_types=False, value_serializer=_serialize
-    )
+    return attrs.asdict(model, value_serializer=_serialize)
 
 
 class Output:

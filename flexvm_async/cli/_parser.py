@@ -10,7 +10,7 @@ import argparse
 from collections.abc import Callable
 from typing import Any, NoReturn
 
-from flexvm_async import VMCommand, VMStatus, __version__
+from flexvm_async import DEFAULT_BASE_URL, VMCommand, VMStatus, __version__
 from flexvm_async.cli import _commands as cmd
 from flexvm_async.cli._config import ENV_KEY, ENV_URL, UsageError, default_url
 from flexvm_async.emulator import _cli as emulator_cli
@@ -61,7 +61,7 @@ def _api_options(parser: argparse.ArgumentParser, *, top: bool) -> None:
         "--api-url",
         metavar="URL",
         default=default(value=default_url()),
-        help=f"the API's base URL (env {ENV_URL}; default %(default)s)",
+        help=f"the API's base URL (env {ENV_URL}, else {DEFAULT_BASE_URL})",
     )
     parser.add_argument(
         "--api-key-file",
@@ -204,6 +204,7 @@ def _scale(c: _Commands, top: Any) -> None:
         "--max-clouds",
         type=_count(1),
         default=16,
+        metavar="N",
         help="clouds worked on at once (default %(default)s)",
     )
     scale.add_argument(
