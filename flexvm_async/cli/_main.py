@@ -85,6 +85,9 @@ async def _interruptible(work: Awaitable[int]) -> int:
     except asyncio.CancelledError:
         if not stopped:
             raise
+        # The cancellation is handled here; without this, a timeout
+        # while the session closes would take it for a pending one.
+        task.uncancel()
         sys.stderr.write("flexvm: interrupted\n")
         return EXIT_INTERRUPTED
     finally:

@@ -24,6 +24,7 @@ __all__ = [
     "Display",
     "LogDisplay",
     "Row",
+    "bar",
     "describe",
     "display_for",
     "render",
@@ -31,7 +32,7 @@ __all__ = [
 
 K = ScaleEventKind
 BAR_WIDTH = 10
-#: Seconds between two redraws at most ten times a second.
+#: The fewest seconds between two redraws: ten a second at most.
 REDRAW_INTERVAL = 0.1
 
 
