@@ -167,13 +167,21 @@ def _vms(c: _Commands, top: Any) -> None:
     create.add_argument("--instance-type", help="VM type; the API's default")
     access = create.add_mutually_exclusive_group(required=True)
     access.add_argument(
-        "--ssh-key", action="append", metavar="KEY", help="repeatable"
+        "--ssh-key",
+        action="extend",
+        nargs="+",
+        metavar="KEY",
+        help="public keys to let in",
     )
     access.add_argument(
         "--user-data", metavar="FILE", help="cloud-init in place of keys"
     )
     create.add_argument(
-        "--tag", action="append", metavar="TAG", help="repeatable"
+        "--tag",
+        action="extend",
+        nargs="+",
+        metavar="TAG",
+        help="labels for the monthly report",
     )
     create.add_argument("--description")
     delete = c.leaf(sub, "delete", cmd.vms_delete, "delete a VM")

@@ -201,7 +201,7 @@ def test_a_failed_node_ends_a_wait_with_status_1(start_emulator, flexvm):
 
 def test_vms_create_list_get_command_delete(api, cloud, emulator):
     """A VM goes through create, list, get, a command and deletion."""
-    vm = _vm(api, *KEY, "--tag", "web", "--tag", "eu")
+    vm = _vm(api, *KEY, "--tag", "web", "eu", "--tag", "prod")
     vm_id = vm["id"]
     listed = api("vms", "list", "edge-01")
     running = api("vms", "list", "edge-01", "--status", "running", "--json")
@@ -210,11 +210,11 @@ def test_vms_create_list_get_command_delete(api, cloud, emulator):
     stop_json = api("vms", "command", "edge-01", vm_id, "start", "--json")
     deleted = api("vms", "delete", "edge-01", vm_id)
 
-    assert vm["tags"] == ["web", "eu"]
+    assert vm["tags"] == ["web", "eu", "prod"]
     assert set(vm) >= {"id", "status", "instance_type", "image", "ips"}
     assert listed.out.split("\t")[:2] == [vm_id, "web-1"]
     assert [v["id"] for v in json.loads(running.out)] == [vm_id]
-    assert "tags:     web,eu" in shown.out.splitlines()
+    assert "tags:     web,eu,prod" in shown.out.splitlines()
     assert stopped.out == f"vm {vm_id}: stop sent\n"
     assert json.loads(stop_json.out) == {"vm_id": vm_id, "command": "start"}
     assert deleted.out == f"vm {vm_id} deleting\n"
