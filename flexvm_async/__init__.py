@@ -3,6 +3,7 @@
 Start with `FlexVMClient`; every public name is importable from here.
 """
 
+import logging as _logging
 from importlib.metadata import version as _version
 
 from flexvm_async._client import DEFAULT_BASE_URL, FlexVMClient
@@ -80,6 +81,10 @@ from flexvm_async._wait_types import (
 )
 
 __version__ = _version("flexvm-async")
+
+# A library logs, an application decides where to: without a handler of
+# the application's, nothing reaches stderr.
+_logging.getLogger("flexvm_async").addHandler(_logging.NullHandler())
 
 __all__ = [
     "DEFAULT_BASE_URL",

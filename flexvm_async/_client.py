@@ -88,6 +88,10 @@ class FlexVMClient:
             default the running event loop's.
         seed: Seeds the jitter, for reproducible schedules.
         coalesce: Let the waits of one cloud share their polls.
+        capacity_hint: While nodes of several clouds are awaited running,
+            read ``GET /capacity`` to learn which clouds have a node newly
+            running and poll those first (used only once the API's counts
+            are seen to follow running nodes; see `WaitPolicy`).
         on_change: Called with every status change any wait sees.
 
     Raises:
@@ -108,6 +112,7 @@ class FlexVMClient:
         clock: Clock | None = None,
         seed: int | None = None,
         coalesce: bool = True,
+        capacity_hint: bool = True,
         on_change: OnChange | None = None,
     ) -> None:
         """Check the settings; nothing is sent until the first call."""
@@ -143,6 +148,7 @@ class FlexVMClient:
             coalesce=coalesce,
             seed=seed,
             on_change=on_change,
+            capacity_hint=capacity_hint,
         )
         sizes = PageSizes()
         t = self.transport
@@ -175,12 +181,13 @@ class FlexVMClient:
         self,
         targets: Mapping[str, int],
         *,
-        max_clouds: int = 16,
+        max_clouds: int = 256,
         replace_failed: int = 0,
         remove_failed: bool = False,
         evict_vms: bool = False,
         policy: WaitPolicy | None = None,
         removal_policy: WaitPolicy | None = None,
+        vm_policy: WaitPolicy | None = None,
         max_rounds: int = 6,
         on_event: OnEvent | None = None,
     ) -> ScaleReport:
@@ -211,6 +218,7 @@ class FlexVMClient:
                 VMs first.
             policy: How to wait for provisioning.
             removal_policy: How to wait for removals.
+            vm_policy: How to wait for VMs deleted by `evict_vms`.
             max_rounds: Rounds of read, change and wait per cloud.
             on_event: Called with each `ScaleEvent`, for progress displays.
 
@@ -232,6 +240,7 @@ class FlexVMClient:
             evict_vms=evict_vms,
             policy=policy,
             removal_policy=removal_policy,
+            vm_policy=vm_policy,
             max_rounds=max_rounds,
             on_event=on_event,
         ).run()

@@ -19,8 +19,10 @@ from typing import Any, Generic, TypeVar
 
 import attrs
 
+from flexvm_async._capacity_hint import CapacityHint
 from flexvm_async._errors import FlexVMError, NotFoundError
 from flexvm_async._http import Transport
+from flexvm_async._models import Node, NodeStatus
 from flexvm_async._paging import PageSizes, iter_pages
 from flexvm_async._retry import Clock, RetryPolicy, Sleep
 
@@ -46,12 +48,18 @@ GONE = Gone()
 Reading = Any  # a model instance, GONE, or the FlexVMError a poll raised
 
 
+# How much longer a provisioning wait sleeps on its own while a trusted
+# capacity hint will bring its poll forward when a node comes up.
+_HINTED_STRETCH = 3.0
+
+
 @attrs.define(eq=False)
 class _Ticket:
     resource_id: str
     wake: float
     deadline: float
     future: asyncio.Future[Reading]
+    hinted: bool = False
 
 
 class Poller(Generic[R]):
@@ -68,6 +76,8 @@ class Poller(Generic[R]):
         clock: Clock,
         page_size: int,
         on_idle: Callable[[Poller[R]], None],
+        cloud_id: str = "",
+        hint: CapacityHint | None = None,
     ) -> None:
         """Serve waits on the resources under `path`."""
         self._transport = transport
@@ -84,6 +94,8 @@ class Poller(Generic[R]):
         self._kick: asyncio.Future[None] | None = None
         self._napping_until = math.inf
         self._known_size = 0
+        self._cloud_id = cloud_id
+        self._hint = hint
 
     @property
     def idle(self) -> bool:
@@ -91,7 +103,11 @@ class Poller(Generic[R]):
         return not self._tickets
 
     async def read(
-        self, resource_id: str, delay: float, deadline: float
+        self,
+        resource_id: str,
+        delay: float,
+        deadline: float,
+        hint_interval: float | None = None,
     ) -> Reading:
         """Return a reading of `resource_id` taken at most `delay` from now.
 
@@ -99,13 +115,27 @@ class Poller(Generic[R]):
             resource_id: The node or VM to read.
             delay: Seconds from now by which the reading is wanted.
             deadline: The wait's deadline, bounding the request's timeout.
+            hint_interval: For a node awaited running: how often the
+                capacity hint should look for nodes coming up. While the
+                hint is trusted, `delay` is stretched, as the hint brings
+                the poll forward.
 
         Returns:
             The resource, `GONE`, or the `FlexVMError` the poll raised.
         """
         loop = asyncio.get_running_loop()
+        hinted = hint_interval is not None and self._hint is not None
+        if hinted and self._hint is not None and hint_interval is not None:
+            self._hint.attach(self._cloud_id, self.poll_now, hint_interval)
+            if self._hint.trusted:
+                delay *= _HINTED_STRETCH
+        now = self._clock()
         ticket = _Ticket(
-            resource_id, self._clock() + delay, deadline, loop.create_future()
+            resource_id,
+            min(now + delay, max(now, deadline)),
+            deadline,
+            loop.create_future(),
+            hinted,
         )
         self._tickets.append(ticket)
         self._schedule(ticket.wake)
@@ -124,9 +154,18 @@ class Poller(Generic[R]):
         ):
             self._kick.set_result(None)
 
+    def poll_now(self) -> None:
+        """Bring the next poll forward to now: a node may have come up."""
+        now = self._clock()
+        for ticket in self._tickets:
+            ticket.wake = min(ticket.wake, now)
+        self._schedule(now)
+
     def _forget(self, ticket: _Ticket) -> None:
         with contextlib.suppress(ValueError):
             self._tickets.remove(ticket)
+        if self._hint is not None and not any(t.hinted for t in self._tickets):
+            self._hint.detach(self._cloud_id)
         if not self._tickets:
             if self._task is not None:
                 # Nothing left to serve: stop polling at once, even mid-poll.
@@ -195,7 +234,7 @@ class Poller(Generic[R]):
         self, ids: set[str], deadline: float
     ) -> dict[str, Reading]:
         found: dict[str, Reading] = {}
-        count = 0
+        count = running = provisioning = 0
         async for item in iter_pages(
             self._transport,
             self._path,
@@ -209,7 +248,12 @@ class Poller(Generic[R]):
             item_id = getattr(item, "id", None)
             if item_id in ids:
                 found[item_id] = item
+            if isinstance(item, Node):
+                running += item.status is NodeStatus.RUNNING
+                provisioning += item.status.is_provisioning
         self._known_size = count
+        if self._hint is not None:
+            self._hint.confirm(self._cloud_id, running, provisioning)
         return {rid: found.get(rid, GONE) for rid in ids}
 
     async def _one(self, resource_id: str, deadline: float) -> Reading:

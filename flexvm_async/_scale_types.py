@@ -71,6 +71,8 @@ class CloudReport:
         added: Nodes ordered by this run.
         removed: Nodes released by this run.
         failed: Nodes seen ending ``failed``.
+        pending: Nodes still provisioning or being removed when the cloud
+            was last read; after an interruption, the work in flight.
         requests: HTTP requests this cloud's work spent.
         elapsed: Seconds from the cloud's start to its end.
         problems: What went wrong, with reasons.
@@ -84,6 +86,7 @@ class CloudReport:
     added: list[str] = attrs.field(factory=list)
     removed: list[str] = attrs.field(factory=list)
     failed: list[str] = attrs.field(factory=list)
+    pending: list[str] = attrs.field(factory=list)
     requests: int = 0
     elapsed: float = 0.0
     problems: list[ScaleProblem] = attrs.field(factory=list)
@@ -105,6 +108,7 @@ class CloudReport:
             "added": list(self.added),
             "removed": list(self.removed),
             "failed": list(self.failed),
+            "pending": list(self.pending),
             "requests": self.requests,
             "elapsed": round(self.elapsed, 3),
             "problems": [attrs.asdict(p) for p in self.problems],
@@ -181,10 +185,12 @@ class ScaleEvent:
     Attributes:
         kind: What happened.
         cloud_id: The cloud concerned.
+        cloud_name: Its name.
         node_id: The node concerned, if any.
         status: The node's new status, for `NODE_CHANGED`.
-        live: The cloud's live nodes as last counted.
-        running: The cloud's running nodes as last counted.
+        live: The cloud's live nodes (running or provisioning), counted
+            at the last read and kept up to date with the run's changes.
+        running: The cloud's running nodes, likewise.
         target: The cloud's target.
         message: A human-readable line.
         report: The cloud's report, for `CLOUD_DONE`.
@@ -195,6 +201,7 @@ class ScaleEvent:
     target: int
     live: int
     running: int
+    cloud_name: str = ""
     node_id: str | None = None
     status: str | None = None
     message: str = ""

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from flexvm_async import _settles as settles
+from flexvm_async._capacity_hint import CapacityHint
 from flexvm_async._errors import (
     FlexVMError,
     WaitTimeoutError,
@@ -61,6 +62,7 @@ class Waiters:
         seed: int | None,
         on_change: OnChange | None = None,
         wall: Callable[[], datetime] = lambda: datetime.now(UTC),
+        capacity_hint: bool = True,
     ) -> None:
         """Share the client's transport, clock and sleep."""
         self._transport = transport
@@ -72,6 +74,11 @@ class Waiters:
         self._on_change = on_change
         self._wall = wall
         self._pollers: dict[tuple[str, str], Poller[Any]] = {}
+        self.hint = None
+        if coalesce and capacity_hint:
+            self.hint = CapacityHint(
+                transport, sleep=sleep, clock=clock, page_size=page_size
+            )
 
     def _poller(self, cloud_id: str, kind: str, model: type[R]) -> Poller[R]:
         key = (cloud_id, kind)
@@ -86,6 +93,8 @@ class Waiters:
                 clock=self._clock,
                 page_size=self._page_size,
                 on_idle=lambda p: self._drop(key, p),
+                cloud_id=cloud_id,
+                hint=self.hint if kind == "nodes" else None,
             )
             self._pollers[key] = poller
         return poller
@@ -217,10 +226,14 @@ class Waiters:
         deadline: float | None,
     ) -> Any:
         check_id(cloud_id, "cloud_id")
+        # Only nodes coming up move a cloud's capacity count.
+        hint_interval = None
+        if settle is settles.node_running:
+            hint_interval = policy.max_delay / 4
 
         async def read(delay: float, end: float) -> Any:
             poller = self._poller(cloud_id, kind, model)
-            return await poller.read(resource_id, delay, end)
+            return await poller.read(resource_id, delay, end, hint_interval)
 
         watch = Watch(
             cloud_id,

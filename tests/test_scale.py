@@ -120,6 +120,11 @@ def test_an_interrupted_run_is_finished_by_the_next() -> None:
         assert scaler.report.interrupted
         assert not scaler.report.ok
         assert any(c.added for c in scaler.report.clouds.values())
+        in_flight = [
+            n for c in scaler.report.clouds.values() for n in c.pending
+        ]
+        assert in_flight
+        assert all(emu.nodes[n].status != "running" for n in in_flight)
 
         report = await client.scale(targets)
 
@@ -261,6 +266,9 @@ def test_progress_events_tell_the_story() -> None:
     assert statuses == ["requested", "bootstrapping", "running"]
     assert events[-1].report is not None
     assert events[-1].report.met
+    assert {e.cloud_name for e in events} == {"a"}
+    running = [e for e in events if e.status == "running"]
+    assert running[0].running == 1
 
 
 @pytest.mark.parametrize(

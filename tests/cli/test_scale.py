@@ -74,7 +74,7 @@ def test_scale_json_is_the_report(api, clouds):
     assert [c["name"] for c in report["clouds"]] == ["edge-01", "edge-02"]
     assert set(report["clouds"][0]) == {
         "cloud_id", "name", "target", "before", "after", "met", "added",
-        "removed", "failed", "requests", "elapsed", "problems",
+        "removed", "failed", "pending", "requests", "elapsed", "problems",
     }  # fmt: skip
     assert len(report["clouds"][0]["added"]) == 1
 
