@@ -26,6 +26,7 @@ from flexvm_async._converter import ShapeError, structure
 from flexvm_async._errors import (
     APIError,
     ConflictError,
+    FlexVMError,
     InvalidResponseError,
     RequestTimeoutError,
     TransportError,
@@ -185,45 +186,54 @@ class Transport:
             send_headers = {**self._headers, **(headers or {})}
             if data is not None:
                 send_headers.update(_JSON_HEADERS)
+        plan = self._runner.plan(method, path, deadline=deadline, policy=retry)
+        tries = 0
         ambiguous = False
-        attempt_number = 0
-        retrying = self._runner.retrying(
-            method, path, deadline=deadline, policy=retry
-        )
-        async for attempt in retrying:
-            with attempt:
-                attempt_number += 1
-                try:
-                    return await self._attempt(
+
+        async def once() -> Response:
+            nonlocal tries, ambiguous
+            tries += 1
+            try:
+                return await self._attempt(
+                    method,
+                    path,
+                    data,
+                    params,
+                    send_headers,
+                    conflict,
+                    tries,
+                    deadline,
+                    retry,
+                )
+            except TransportError as exc:
+                ambiguous = ambiguous or exc.may_have_reached_server
+                raise
+            except APIError as exc:
+                if ambiguous and landed is not None and landed(exc):
+                    return Response(
                         method,
                         path,
-                        data,
-                        params,
-                        send_headers,
-                        conflict,
-                        attempt_number,
-                        deadline,
-                        retry,
+                        exc.status,
+                        None,
+                        exc.request_id,
+                        tries,
+                        landed_earlier=True,
+                        error=exc,
                     )
-                except TransportError as exc:
-                    ambiguous = ambiguous or exc.may_have_reached_server
-                    raise
-                except APIError as exc:
-                    if ambiguous and landed is not None and landed(exc):
-                        return Response(
-                            method,
-                            path,
-                            exc.status,
-                            None,
-                            exc.request_id,
-                            attempt_number,
-                            landed_earlier=True,
-                            error=exc,
-                        )
-                    raise
-        raise AssertionError(
-            "unreachable: tenacity reraises"
-        )  # pragma: no cover
+                raise
+
+        try:
+            return await once()
+        except FlexVMError as exc:
+            delay = plan.delay_after(1, exc)
+            if not plan.should_retry(exc) or plan.gives_up(1, delay):
+                raise
+            plan.log(1, delay, exc)
+        await self.sleep(delay)
+        async for attempt in plan.retrying(done=1):
+            with attempt:
+                return await once()
+        raise AssertionError("tenacity re-raises")  # pragma: no cover
 
     async def _attempt(
         self,

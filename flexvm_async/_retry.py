@@ -15,7 +15,7 @@ import tenacity
 
 from flexvm_async._errors import APIError, TransportError
 
-__all__ = ["RetryPolicy", "parse_retry_after"]
+__all__ = ["RetryPlan", "RetryPolicy", "RetryRunner", "parse_retry_after"]
 
 _log = logging.getLogger("flexvm_async.http")
 
@@ -163,15 +163,15 @@ class RetryRunner:
     clock: Clock
     rng: random.Random
 
-    def retrying(
+    def plan(
         self,
         method: str,
         path: str,
         *,
         deadline: float | None = None,
         policy: RetryPolicy | None = None,
-    ) -> tenacity.AsyncRetrying:
-        """Return a retrying object for one request.
+    ) -> RetryPlan:
+        """Return the retry schedule of one request, starting now.
 
         Args:
             method: The request's HTTP method.
@@ -179,42 +179,84 @@ class RetryRunner:
             deadline: A `clock` time no retry may sleep past.
             policy: A policy for this request instead of the default.
         """
-        started = self.clock()
         policy = policy or self.policy
-        last = started + policy.deadline
+        last = self.clock() + policy.deadline
         if deadline is not None:
             last = min(last, deadline)
+        return RetryPlan(self, policy, method, path, last)
+
+
+@attrs.define
+class RetryPlan:
+    """When one request is tried again, and when it is given up.
+
+    The first try runs outside tenacity, so that a request that succeeds
+    (nearly all of them) pays nothing for retrying; a request that fails
+    gets a fresh `AsyncRetrying` for its further tries.
+    """
+
+    runner: RetryRunner
+    policy: RetryPolicy
+    method: str
+    path: str
+    last: float
+
+    def should_retry(self, error: BaseException) -> bool:
+        """Tell whether `error` is worth another try."""
+        return self.policy.should_retry(self.method, error)
+
+    def delay_after(self, attempt: int, error: BaseException | None) -> float:
+        """Return the delay after try number `attempt` failed with `error`."""
+        delay = self.policy.backoff(attempt, self.runner.rng)
+        after = getattr(error, "retry_after", None)
+        if after is not None:
+            delay = max(delay, after)
+        return delay
+
+    def gives_up(self, attempt: int, delay: float) -> bool:
+        """Tell whether to stop after try `attempt`, `delay` from the next."""
+        if attempt >= self.policy.max_attempts:
+            return True
+        return self.runner.clock() + delay > self.last
+
+    def log(
+        self, attempt: int, delay: float, error: BaseException | None
+    ) -> None:
+        """Log one retry with its reason."""
+        _log.warning(
+            "retrying %s %s in %.2fs after attempt %d: %s",
+            self.method,
+            self.path,
+            delay,
+            attempt,
+            _reason(error),
+        )
+
+    def retrying(self, done: int) -> tenacity.AsyncRetrying:
+        """Return a fresh retrying object for the tries after `done` tries."""
 
         def wait(state: tenacity.RetryCallState) -> float:
-            delay = policy.backoff(state.attempt_number, self.rng)
-            error = _error_of(state)
-            after = getattr(error, "retry_after", None)
-            if after is not None:
-                delay = max(delay, after)
-            return delay
+            return self.delay_after(
+                state.attempt_number + done, _error_of(state)
+            )
 
         def stop(state: tenacity.RetryCallState) -> bool:
-            if state.attempt_number >= policy.max_attempts:
-                return True
-            return self.clock() + state.upcoming_sleep > last
+            return self.gives_up(
+                state.attempt_number + done, state.upcoming_sleep
+            )
 
         def before_sleep(state: tenacity.RetryCallState) -> None:
-            _log.warning(
-                "retrying %s %s in %.2fs after attempt %d: %s",
-                method,
-                path,
+            self.log(
+                state.attempt_number + done,
                 state.upcoming_sleep,
-                state.attempt_number,
-                _reason(_error_of(state)),
+                _error_of(state),
             )
 
         return tenacity.AsyncRetrying(
-            sleep=self.sleep,
+            sleep=self.runner.sleep,
             stop=stop,
             wait=wait,
-            retry=tenacity.retry_if_exception(
-                lambda exc: policy.should_retry(method, exc)
-            ),
+            retry=tenacity.retry_if_exception(self.should_retry),
             before_sleep=before_sleep,
             reraise=True,
         )
