@@ -9,11 +9,11 @@ the API gave::
     │   ├── ConnectError            the connection was never made
     │   ├── RequestTimeoutError     the request ran out of time
     │   └── ResponseLostError       sent, but the answer was lost
-    ├── InvalidResponseError        a body that is not what the API promises
-    ├── WaitError                   a wait ended without the state it wanted
+    ├── InvalidResponseError        a body unlike what the API promises
+    ├── WaitError                   a wait ended short of its state
     │   ├── WaitTimeoutError        the deadline passed first
     │   ├── NodeFailedError         the node ended ``failed``
-    │   ├── NodeGoneError           the node vanished while being provisioned
+    │   ├── NodeGoneError           the node went while provisioning
     │   └── VMFailedError           the VM ended ``failed``
     └── APIError                    the API answered with an error status
         ├── RedirectError           3xx: redirects are never followed
