@@ -8,6 +8,7 @@ import importlib
 import json
 import os
 import platform
+import subprocess
 import sys
 import time
 from collections.abc import Sequence
@@ -24,6 +25,32 @@ BENCHMARKS = {
 }
 
 RESULTS = Path(__file__).parent / "results"
+ROOT = Path(__file__).parent.parent
+
+
+def _git(*args: str) -> str | None:
+    """Return what a git command prints, or None where git cannot tell."""
+    try:
+        done = subprocess.run(  # noqa: S603 - fixed arguments
+            ["git", *args],  # noqa: S607 - git from the PATH, as users run it
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return done.stdout.strip()
+
+
+def _revision() -> dict[str, object]:
+    """Say which SDK was measured: the commit, and uncommitted changes."""
+    changed = _git("status", "--porcelain", "--", "flexvm_async")
+    return {
+        "commit": _git("rev-parse", "--short", "HEAD"),
+        "sdk_uncommitted_changes": None if changed is None else bool(changed),
+    }
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -86,6 +113,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "python": platform.python_version(),
             "machine": f"{platform.machine()}, "
             f"{len(os.sched_getaffinity(0))} cores",
+            **_revision(),
             "benchmarks": figures,
         }
         args.json.parent.mkdir(parents=True, exist_ok=True)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import statistics
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import attrs
 
@@ -15,13 +15,10 @@ __all__ = [
     "BenchmarkError",
     "Options",
     "Result",
-    "interleave",
     "median",
     "percentile",
     "table",
 ]
-
-T = TypeVar("T")
 
 #: The token every emulator of the benchmarks accepts; loopback only.
 API_KEY = "benchmark-token-0123456789abcdef0123456789"
@@ -128,21 +125,3 @@ def percentile(values: Sequence[float], share: float) -> float:
     ordered = sorted(values)
     rank = min(len(ordered) - 1, max(0, round(share * len(ordered)) - 1))
     return ordered[rank]
-
-
-def interleave(
-    variants: dict[str, Callable[[], T]], repetitions: int
-) -> dict[str, list[T]]:
-    """Run each variant `repetitions` times, in turn: A B A B ...
-
-    Interleaving spreads a slow spell of the machine over every variant
-    instead of charging it to one.
-
-    Returns:
-        Each variant's results, in the order they were taken.
-    """
-    results: dict[str, list[T]] = {name: [] for name in variants}
-    for _ in range(repetitions):
-        for name, run in variants.items():
-            results[name].append(run())
-    return results

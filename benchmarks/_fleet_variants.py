@@ -95,7 +95,11 @@ class Observed:
 
 
 async def sdk(
-    fleet: Fleet, *, max_clouds: int | None = None, coalesce: bool = True
+    fleet: Fleet,
+    *,
+    max_clouds: int | None = None,
+    coalesce: bool = True,
+    capacity_hint: bool = True,
 ) -> Observed:
     """Grow the fleet with ``client.scale``, all clouds at once.
 
@@ -103,8 +107,10 @@ async def sdk(
         fleet: The fleet.
         max_clouds: Clouds worked on at once; all of them by default
             (the SDK's own default is 16).
-        coalesce: Let the waits of a cloud share their polls, as the
-            client does by default; False polls each node on its own.
+        coalesce: The client's option: let the waits of a cloud share
+            their polls (its default).
+        capacity_hint: The client's option: bring polls forward when a
+            cloud's node count changes (its default).
     """
     seen = Observed(fleet.loop_now())
 
@@ -120,6 +126,7 @@ async def sdk(
         on_change=on_change,
         seed=5,
         coalesce=coalesce,
+        capacity_hint=capacity_hint,
     ) as client:
         report = await client.scale(
             dict.fromkeys(fleet.cloud_ids, fleet.per_cloud),

@@ -35,6 +35,7 @@ VIRTUAL: dict[str, AsyncVariant] = {
     "sdk": variants.sdk,
     "sdk_max_clouds_16": functools.partial(variants.sdk, max_clouds=16),
     "sdk_per_node": functools.partial(variants.sdk, coalesce=False),
+    "sdk_coalesced_only": functools.partial(variants.sdk, capacity_hint=False),
     "terraform": variants.terraform,
     "handwritten_schedule": variants.handwritten_schedule,
 }

@@ -39,6 +39,14 @@ SPEED = 15.0
 #: Real seconds sampled at real speed.
 WINDOW = 30.0
 _TIMEOUT = 150.0
+# Linux folds the RSS of the process that forks into the child's
+# ru_maxrss; a small launcher in between keeps this process's RSS out of
+# the measured one.
+_LAUNCH = (
+    sys.executable,
+    "-c",
+    "import subprocess, sys; sys.exit(subprocess.call(sys.argv[1:]))",
+)
 
 
 def _waiting_process(speed: float, window: float | None) -> dict[str, Any]:
@@ -60,8 +68,8 @@ def _waiting_process(speed: float, window: float | None) -> dict[str, Any]:
                 for cloud_id, nodes in server.clouds
             ],
         }
-        child = subprocess.run(
-            [sys.executable, "-m", "benchmarks._waiters_child"],
+        child = subprocess.run(  # noqa: S603 - our own interpreter
+            [*_LAUNCH, sys.executable, "-m", "benchmarks._waiters_child"],
             input=json.dumps(spec),
             capture_output=True,
             text=True,
@@ -139,7 +147,8 @@ def run(options: Options) -> Result:
         "settled = 10000"
     )
     if full["settled"] != full["waits"]:
-        result.notes.append(
-            f"only {full['settled']} of {full['waits']} settled"
+        raise BenchmarkError(
+            f"only {full['settled']} of {full['waits']} waits settled: "
+            f"{result.render()}"
         )
     return result
