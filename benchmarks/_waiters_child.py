@@ -24,7 +24,7 @@ from typing import Any
 from benchmarks._common import API_KEY, percentile
 from flexvm_async import FlexVMClient, Operation, OperationKind, WaitPolicy
 
-__all__ = ["main"]
+__all__ = ["main", "measure"]
 
 _TICK = 0.010
 BASELINE_SECONDS = 2.0
@@ -60,7 +60,14 @@ def _lag_figures(lags: list[float], prefix: str = "") -> dict[str, float]:
     }
 
 
-async def _measure(spec: dict[str, Any]) -> dict[str, Any]:
+async def measure(spec: dict[str, Any]) -> dict[str, Any]:
+    """Wait on every node of `spec`; return the figures.
+
+    Args:
+        spec: ``url`` and ``speed`` of the emulator, ``clouds`` (each an
+            ``id`` and its ``nodes``) and ``window``: None to wait until
+            every node runs, or the seconds to sample before cancelling.
+    """
     speed = float(spec["speed"])
     window = spec.get("window")
     async with FlexVMClient(API_KEY, base_url=str(spec["url"])) as client:
@@ -113,7 +120,7 @@ async def _measure(spec: dict[str, Any]) -> dict[str, Any]:
 def main() -> int:
     """Read the spec, wait on every node, print the figures."""
     spec = json.loads(sys.stdin.read())
-    figures = asyncio.run(_measure(spec))
+    figures = asyncio.run(measure(spec))
     sys.stdout.write(json.dumps(figures) + "\n")
     return 0
 
