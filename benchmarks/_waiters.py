@@ -27,7 +27,7 @@ import sys
 from typing import Any
 
 from benchmarks._common import BenchmarkError, Options, Result
-from benchmarks._procs import bench_server
+from benchmarks._procs import bench_server, counters
 
 __all__ = ["run"]
 
@@ -76,12 +76,15 @@ def _waiting_process(speed: float, window: float | None) -> dict[str, Any]:
             timeout=_TIMEOUT,
             check=False,
         )
+        routes = counters(server.url)
     if child.returncode != 0:
         raise BenchmarkError(
             f"the waiting process failed ({child.returncode}): "
             f"{child.stderr.strip()[-2000:]}"
         )
     figures: dict[str, Any] = json.loads(child.stdout.strip().splitlines()[-1])
+    figures["requests"] = sum(routes.values())
+    figures["routes"] = routes
     return figures
 
 
@@ -107,6 +110,8 @@ def run(options: Options) -> Result:
         "wait_seconds": full["seconds"],
         "wait_cpu_seconds": full["cpu_seconds"],
         "speed": SPEED,
+        "requests": full["requests"],
+        "requests_by_route": full["routes"],
         "real_speed_loop_lag_p99_ms": real["loop_lag_p99_ms"],
         "real_speed_loop_lag_max_ms": real["loop_lag_max_ms"],
         "real_speed_lag_samples_over_50_ms": real["lag_samples_over_50_ms"],
@@ -137,6 +142,7 @@ def run(options: Options) -> Result:
         f"{real['cpu_seconds']} / {real['seconds']}",
         "",
     )
+    result.row("requests", full["requests"], real["requests"], "")
     result.row("settled", full["settled"], "(cancelled)", "")
     result.notes.append(
         f"{CLOUDS} clouds x {PER_CLOUD} nodes seeded requested, default "
