@@ -42,8 +42,6 @@ PER_TASK = 50
 REPETITIONS = 7
 WARMUP_PER_TASK = 5
 
-Loop = Callable[[], Awaitable[None]]
-
 
 def _headers() -> dict[str, str]:
     """Return the headers the SDK sends on a GET."""
