@@ -7,6 +7,7 @@ where aiohttp exceptions are translated into `flexvm_async` errors.
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import logging
 import random
@@ -43,7 +44,7 @@ _log = logging.getLogger("flexvm_async.http")
 _JSON_HEADERS = {"Content-Type": "application/json"}
 
 
-@attrs.frozen
+@attrs.define
 class Response:
     """A successful answer, its body already decoded from JSON.
 
@@ -186,7 +187,7 @@ class Transport:
             send_headers = {**self._headers, **(headers or {})}
             if data is not None:
                 send_headers.update(_JSON_HEADERS)
-        plan = self._runner.plan(method, path, deadline=deadline, policy=retry)
+        started = self.clock()
         tries = 0
         ambiguous = False
 
@@ -225,6 +226,10 @@ class Transport:
         try:
             return await once()
         except FlexVMError as exc:
+            # Only a request that failed pays for planning its retries.
+            plan = self._runner.plan(
+                method, path, deadline=deadline, policy=retry, started=started
+            )
             delay = plan.delay_after(1, exc)
             if not plan.should_retry(exc) or plan.gives_up(1, delay):
                 raise
@@ -268,7 +273,7 @@ class Transport:
                     params=params,
                     headers=headers,
                     allow_redirects=False,
-                    timeout=aiohttp.ClientTimeout(total=timeout),
+                    timeout=_timeout(timeout),
                 ) as resp:
                     status = resp.status
                     resp_headers = resp.headers
@@ -354,6 +359,12 @@ class Transport:
             _structure(item, cls, response, f" at index {index}")
             for index, item in enumerate(response.data)
         ]
+
+
+@functools.lru_cache(maxsize=64)
+def _timeout(seconds: float) -> aiohttp.ClientTimeout:
+    # Most tries share the policy's timeout: build that object once.
+    return aiohttp.ClientTimeout(total=seconds)
 
 
 def _structure(data: Any, cls: type[T], response: Response, where: str) -> T:

@@ -170,17 +170,21 @@ class RetryRunner:
         *,
         deadline: float | None = None,
         policy: RetryPolicy | None = None,
+        started: float | None = None,
     ) -> RetryPlan:
-        """Return the retry schedule of one request, starting now.
+        """Return the retry schedule of one request.
 
         Args:
             method: The request's HTTP method.
             path: The request's path, for log lines.
             deadline: A `clock` time no retry may sleep past.
             policy: A policy for this request instead of the default.
+            started: When the request's first try began; now by default.
         """
         policy = policy or self.policy
-        last = self.clock() + policy.deadline
+        if started is None:
+            started = self.clock()
+        last = started + policy.deadline
         if deadline is not None:
             last = min(last, deadline)
         return RetryPlan(self, policy, method, path, last)
