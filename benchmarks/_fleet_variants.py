@@ -47,8 +47,9 @@ TERRAFORM_EVERY = 30.0
 HANDWRITTEN_EVERY = 30.0
 #: Threads of the hand-written script's pool.
 HANDWRITTEN_THREADS = 32
-#: The hand-written script's own deadline, as careful scripts have.
-HANDWRITTEN_DEADLINE = 1800.0
+#: Emulated seconds after which every baseline gives up, as the SDK's
+#: default policy and i3D's tooling do.
+DEADLINE = 1800.0
 
 
 @attrs.frozen
@@ -143,12 +144,14 @@ async def sdk(
 async def terraform(fleet: Fleet) -> Observed:
     """Grow the fleet on the Terraform provider's per-node schedule."""
     seen = Observed(fleet.loop_now())
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + DEADLINE / fleet.speed
     async with FlexVMClient(API_KEY, base_url=fleet.url, seed=5) as client:
 
         async def one(cloud_id: str) -> None:
             node = await client.nodes.add(cloud_id)
             await asyncio.sleep(TERRAFORM_FIRST / fleet.speed)
-            while True:
+            while loop.time() < deadline:
                 current = await client.nodes.get(cloud_id, node.id)
                 if current.status is NodeStatus.RUNNING:
                     seen.noticed[node.id] = fleet.loop_now()
@@ -156,6 +159,7 @@ async def terraform(fleet: Fleet) -> Observed:
                 if not current.status.is_provisioning:
                     raise BenchmarkError(f"node {node.id} {current.status}")
                 await asyncio.sleep(TERRAFORM_EVERY / fleet.speed)
+            raise BenchmarkError(f"node {node.id} timed out")
 
         await asyncio.gather(
             *(
@@ -182,7 +186,10 @@ async def handwritten_schedule(fleet: Fleet) -> Observed:
         )
         pending = [(node.cloud.id, node.id) for node in nodes]
         next_round = loop.time()
+        deadline = next_round + DEADLINE / fleet.speed
         while pending:
+            if loop.time() > deadline:
+                raise BenchmarkError("the hand-written schedule timed out")
             next_round += HANDWRITTEN_EVERY / fleet.speed
             await asyncio.sleep(max(0.0, next_round - loop.time()))
             current = await asyncio.gather(
@@ -231,7 +238,7 @@ def handwritten(fleet: Fleet) -> Observed:
         return response.json()["status"], fleet.now()
 
     seen = Observed(fleet.now())
-    deadline = time.monotonic() + HANDWRITTEN_DEADLINE / fleet.speed
+    deadline = time.monotonic() + DEADLINE / fleet.speed
     with session, ThreadPoolExecutor(HANDWRITTEN_THREADS) as pool:
         wanted = [c for c in fleet.cloud_ids for _ in range(fleet.per_cloud)]
         pending = list(pool.map(order, wanted))
