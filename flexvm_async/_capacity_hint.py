@@ -57,6 +57,7 @@ class CapacityHint:
         self._sizes = PageSizes()
         self._watched: dict[str, tuple[Callable[[], None], float]] = {}
         self._counts: dict[str, int] = {}
+        self._missed: set[str] = set()
         self._agreements = 0
         self.refuted = False
         self._task: asyncio.Task[None] | None = None
@@ -68,19 +69,26 @@ class CapacityHint:
 
     def attach(
         self, cloud_id: str, poll_now: Callable[[], None], interval: float
-    ) -> None:
+    ) -> bool:
         """Watch a cloud; call `poll_now` when its count changes.
 
         Args:
             cloud_id: The cloud with provisioning waits.
             poll_now: Brings the cloud's next poll forward to now.
             interval: Seconds between capacity reads this cloud wants.
+
+        Returns:
+            True when the cloud's count changed while it was not watched
+            (its waits were between two polls): it should be polled now.
         """
         self._watched[cloud_id] = (poll_now, interval)
-        if self.refuted or len(self._watched) < _MIN_CLOUDS:
-            return
-        if self._task is None or self._task.done():
+        idle = self._task is None or self._task.done()
+        if idle and not self.refuted and len(self._watched) >= _MIN_CLOUDS:
             self._task = asyncio.get_running_loop().create_task(self._run())
+        if cloud_id in self._missed:
+            self._missed.discard(cloud_id)
+            return self.trusted
+        return False
 
     def detach(self, cloud_id: str) -> None:
         """Stop watching a cloud; stop reading when too few are left."""
@@ -143,6 +151,8 @@ class CapacityHint:
             return
         for cloud_id in changed:
             watched = self._watched.get(cloud_id)
-            if watched is not None:
+            if watched is None:
+                self._missed.add(cloud_id)
+            else:
                 with contextlib.suppress(RuntimeError):
                     watched[0]()

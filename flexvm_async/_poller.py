@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import math
-from collections.abc import Callable
+import random
 from typing import Any, Generic, TypeVar
 
 import attrs
@@ -75,9 +75,9 @@ class Poller(Generic[R]):
         sleep: Sleep,
         clock: Clock,
         page_size: int,
-        on_idle: Callable[[Poller[R]], None],
         cloud_id: str = "",
         hint: CapacityHint | None = None,
+        rng: random.Random | None = None,
     ) -> None:
         """Serve waits on the resources under `path`."""
         self._transport = transport
@@ -87,7 +87,6 @@ class Poller(Generic[R]):
         self._sleep = sleep
         self._clock = clock
         self._page_size = page_size
-        self._on_idle = on_idle
         self._sizes = PageSizes()
         self._tickets: list[_Ticket] = []
         self._task: asyncio.Task[None] | None = None
@@ -96,11 +95,13 @@ class Poller(Generic[R]):
         self._known_size = 0
         self._cloud_id = cloud_id
         self._hint = hint
+        self._rng = rng or random.Random()  # noqa: S311 - jitter only
+        self._polled = False
 
     @property
     def idle(self) -> bool:
-        """True when no wait is being served."""
-        return not self._tickets
+        """True when no wait is being served and no poll is under way."""
+        return not self._tickets and (self._task is None or self._task.done())
 
     async def read(
         self,
@@ -126,9 +127,17 @@ class Poller(Generic[R]):
         loop = asyncio.get_running_loop()
         hinted = hint_interval is not None and self._hint is not None
         if hinted and self._hint is not None and hint_interval is not None:
-            self._hint.attach(self._cloud_id, self.poll_now, hint_interval)
-            if self._hint.trusted:
+            missed = self._hint.attach(
+                self._cloud_id, self.poll_now, hint_interval
+            )
+            if missed:
+                delay = 0.0
+            elif self._hint.trusted:
                 delay *= _HINTED_STRETCH
+        if self._coalesce and not self._polled:
+            # A random phase for each cloud's first poll, so that clouds
+            # set going together do not poll in step ever after.
+            delay *= self._rng.uniform(0.5, 1.0)
         now = self._clock()
         ticket = _Ticket(
             resource_id,
@@ -166,12 +175,10 @@ class Poller(Generic[R]):
             self._tickets.remove(ticket)
         if self._hint is not None and not any(t.hinted for t in self._tickets):
             self._hint.detach(self._cloud_id)
-        if not self._tickets:
-            if self._task is not None:
-                # Nothing left to serve: stop polling at once, even mid-poll.
-                self._task.cancel()
-                self._task = None
-            self._on_idle(self)
+        if not self._tickets and self._task is not None:
+            # Nothing left to serve: stop polling at once, even mid-poll.
+            self._task.cancel()
+            self._task = None
 
     async def _run(self) -> None:
         try:
@@ -190,6 +197,7 @@ class Poller(Generic[R]):
             batch = [
                 t for t in self._tickets if self._coalesce or t.wake <= now
             ]
+            self._polled = True
             readings = await self._poll(
                 {t.resource_id for t in batch}, max(t.deadline for t in batch)
             )
@@ -251,9 +259,14 @@ class Poller(Generic[R]):
             if isinstance(item, Node):
                 running += item.status is NodeStatus.RUNNING
                 provisioning += item.status.is_provisioning
-        self._known_size = count
-        if self._hint is not None:
-            self._hint.confirm(self._cloud_id, running, provisioning)
+            if len(found) == len(ids) and count % self._page_size == 0:
+                # Every awaited node is in the pages read: the next page,
+                # perhaps an empty one, would tell nothing more.
+                break
+        else:
+            self._known_size = count
+            if self._hint is not None:
+                self._hint.confirm(self._cloud_id, running, provisioning)
         return {rid: found.get(rid, GONE) for rid in ids}
 
     async def _one(self, resource_id: str, deadline: float) -> Reading:

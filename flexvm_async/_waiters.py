@@ -40,6 +40,11 @@ _log = logging.getLogger("flexvm_async.wait")
 
 Settle = Callable[[Any], Any]
 
+# Waits started between two turns of the event loop in as_completed.
+_START_SLICE = 200
+# Pollers kept for clouds with no wait right now.
+_KEEP_POLLERS = 1024
+
 
 class Waiters:
     """Waits on nodes and VMs: ``client.waiters``.
@@ -84,6 +89,8 @@ class Waiters:
         key = (cloud_id, kind)
         poller = self._pollers.get(key)
         if poller is None:
+            if len(self._pollers) >= _KEEP_POLLERS:
+                self._forget_idle_pollers()
             poller = Poller(
                 self._transport,
                 f"{API}/clouds/{cloud_id}/{kind}",
@@ -92,15 +99,17 @@ class Waiters:
                 sleep=self._sleep,
                 clock=self._clock,
                 page_size=self._page_size,
-                on_idle=lambda p: self._drop(key, p),
                 cloud_id=cloud_id,
                 hint=self.hint if kind == "nodes" else None,
+                rng=self._rng,
             )
             self._pollers[key] = poller
         return poller
 
-    def _drop(self, key: tuple[str, str], poller: Poller[Any]) -> None:
-        if self._pollers.get(key) is poller and poller.idle:
+    def _forget_idle_pollers(self) -> None:
+        # A cloud's poller outlives the gaps between its polls (it keeps
+        # what it learnt of the cloud); idle ones go once there are many.
+        for key in [k for k, p in self._pollers.items() if p.idle]:
             del self._pollers[key]
 
     async def until_running(
@@ -326,11 +335,16 @@ class Waiters:
         Errors are yielded as outcomes, not raised. Leaving the loop early
         cancels the waits still running.
         """
-        tasks = [
-            asyncio.ensure_future(self._outcome(op, policy, on_change))
-            for op in operations
-        ]
+        tasks: list[asyncio.Future[Outcome]] = []
         try:
+            for op in operations:
+                tasks.append(
+                    asyncio.ensure_future(self._outcome(op, policy, on_change))
+                )
+                if len(tasks) % _START_SLICE == 0:
+                    # Let the waits started so far take their first step,
+                    # so that thousands do not hold the loop in one go.
+                    await asyncio.sleep(0)
             for next_done in asyncio.as_completed(tasks):
                 yield await next_done
         finally:
