@@ -22,15 +22,28 @@ from flexvm_async._poller import GONE
 from flexvm_async._retry import Clock
 from flexvm_async._wait_types import StateChange, WaitPolicy
 
-__all__ = ["Ended", "NotYet", "Watch", "run_wait"]
+__all__ = ["NOT_YET", "Ended", "NotYet", "Watch", "run_wait"]
 
 # Failures of one poll that say nothing about the resource: the wait goes
 # on and polls again on its schedule.
 TRANSIENT = (TransportError, RateLimitError, ServerError, InvalidResponseError)
 
 
-class NotYet(Exception):  # noqa: N818 - a signal inside tenacity, not an error
-    """The resource has not reached the awaited state."""
+class NotYet:
+    """The type of `NOT_YET`: the resource is not in the awaited state.
+
+    A value, not an exception: a wait polls many times, and an exception
+    per poll would leave a traceback cycle per poll for the garbage
+    collector, whose full passes stall the event loop when thousands of
+    waits are alive.
+    """
+
+    def __repr__(self) -> str:
+        """Name the sentinel."""
+        return "NOT_YET"
+
+
+NOT_YET = NotYet()
 
 
 class Ended(Exception):  # noqa: N818 - carries a final outcome out of settle
@@ -57,7 +70,7 @@ class Watch:
         resource_id: The node or VM.
         kind: ``node`` or ``vm``, for messages.
         read: Returns a reading taken within a delay, bounded by an end.
-        settle: Turns a reading into the result, or raises `NotYet` or
+        settle: Turns a reading into the result or `NOT_YET`, or raises
             `Ended`.
         notify: Receives each status change.
     """
@@ -139,27 +152,30 @@ async def run_wait(
             return True
         return clock() >= end
 
+    def poll() -> Any:
+        return watch.settle(watch.observe(clock()))
+
     retrying = tenacity.AsyncRetrying(
         sleep=read,
         wait=wait,
         stop=stop,
-        retry=tenacity.retry_if_exception_type((NotYet, *TRANSIENT)),
+        retry=tenacity.retry_if_result(lambda r: r is NOT_YET)
+        | tenacity.retry_if_exception_type(TRANSIENT),
         reraise=True,
     )
     await read(min(policy.delay(1, rng), end - started))
     try:
-        async for attempt in retrying:
-            with attempt:
-                result = watch.settle(watch.observe(clock()))
-    except (NotYet, *TRANSIENT) as exc:
+        return await retrying(_as_coroutine(poll))
+    except (tenacity.RetryError, *TRANSIENT) as exc:
         elapsed = clock() - started
+        cause = None if isinstance(exc, tenacity.RetryError) else exc
         raise WaitTimeoutError(
             f"{what} did not settle within {elapsed:.1f}s "
             f"({watch.polls} polls; last seen {watch.status or 'nothing'})",
             last=watch.last,
             elapsed=elapsed,
             polls=watch.polls,
-        ) from (None if isinstance(exc, NotYet) else exc)
+        ) from cause
     except Ended as ended:
         raise ended.error(
             f"{what} {ended.reason}",
@@ -167,4 +183,10 @@ async def run_wait(
             elapsed=clock() - started,
             polls=watch.polls,
         ) from None
-    return result
+
+
+def _as_coroutine(call: Callable[[], Any]) -> Callable[[], Awaitable[Any]]:
+    async def run() -> Any:
+        return call()
+
+    return run
