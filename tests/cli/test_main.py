@@ -40,7 +40,7 @@ async def test_a_cancellation_from_elsewhere_goes_on_up():
     """Only a signal turns a cancellation into exit status 130."""
 
     async def work() -> int:
-        await asyncio.sleep(3600)
+        await asyncio.Event().wait()  # never set: only a cancel ends it
         return 0  # pragma: no cover - cancelled first
 
     task = asyncio.create_task(_main._interruptible(work()))
