@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import abc
 import asyncio
 from collections.abc import AsyncGenerator, Iterable
 
@@ -21,9 +22,10 @@ __all__ = ["ManyWaits"]
 _START_SLICE = 200
 
 
-class ManyWaits:
+class ManyWaits(abc.ABC):
     """The many-operation side of `Waiters`, built on its `wait`."""
 
+    @abc.abstractmethod
     async def wait(
         self,
         operation: Operation,
@@ -31,8 +33,7 @@ class ManyWaits:
         *,
         on_change: OnChange | None = None,
     ) -> Node | None:
-        """Wait for one operation (see `Waiters.wait`)."""
-        raise NotImplementedError
+        """Wait for one operation: the running node, or None for a removal."""
 
     async def _outcome(
         self,
