@@ -343,8 +343,22 @@ class Transport:
         """
         return _structure(response.data, cls, response, "")
 
-    def models(self, response: Response, cls: type[T]) -> list[T]:
+    def models(
+        self,
+        response: Response,
+        cls: type[T],
+        known: dict[str, tuple[Any, T]] | None = None,
+    ) -> list[T]:
         """Structure a JSON array body into a list of `cls`, or raise.
+
+        Args:
+            response: The response whose body is the array.
+            cls: The model of one item.
+            known: The items of an earlier listing by id, each with the
+                JSON it was structured from. An item whose JSON is the
+                same is given back as that model instead of being
+                structured again (models are frozen, so sharing one is
+                safe); every item structured is added.
 
         Raises:
             InvalidResponseError: The body is not an array of `cls`.
@@ -355,10 +369,24 @@ class Transport:
                 f"expected a JSON array of {cls.__name__}, "
                 f"got {type(response.data).__name__}",
             )
-        return [
-            _structure(item, cls, response, f" at index {index}")
-            for index, item in enumerate(response.data)
-        ]
+        if known is None:
+            return [
+                _structure(item, cls, response, f" at index {index}")
+                for index, item in enumerate(response.data)
+            ]
+        items = []
+        for index, item in enumerate(response.data):
+            key = item.get("id") if isinstance(item, dict) else None
+            if not isinstance(key, str):
+                key = None
+            elif (hit := known.get(key)) is not None and hit[0] == item:
+                items.append(hit[1])
+                continue
+            model = _structure(item, cls, response, f" at index {index}")
+            if key is not None:
+                known[key] = (item, model)
+            items.append(model)
+        return items
 
 
 @functools.lru_cache(maxsize=64)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import attrs
 
@@ -66,6 +66,7 @@ async def iter_pages(
     params: Mapping[str, str] | None = None,
     deadline: float | None = None,
     retry: RetryPolicy | None = None,
+    known: dict[str, tuple[Any, T]] | None = None,
 ) -> AsyncIterator[T]:
     """Yield every item of a collection, one page request at a time.
 
@@ -78,6 +79,8 @@ async def iter_pages(
         params: Query parameters sent with every page.
         deadline: A clock time no page request may run past.
         retry: A retry policy instead of the client's.
+        known: Models of an earlier walk by id, reused for items whose
+            JSON is unchanged (see `Transport.models`); updated.
 
     Yields:
         Each item, structured into `cls`, in the server's order.
@@ -95,7 +98,7 @@ async def iter_pages(
             deadline=deadline,
             retry=retry,
         )
-        items = transport.models(response, cls)
+        items = transport.models(response, cls, known)
         got = len(items)
         if start and items and items[0] == first:
             raise InvalidResponseError(

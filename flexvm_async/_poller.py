@@ -88,7 +88,8 @@ class Poller(Generic[R]):
         self._clock = clock
         self._page_size = page_size
         self._sizes = PageSizes()
-        self._tickets: list[_Ticket] = []
+        self._tickets: dict[asyncio.Future[Reading], _Ticket] = {}
+        self._hinted = 0
         self._task: asyncio.Task[None] | None = None
         self._kick: asyncio.Future[None] | None = None
         self._napping_until = math.inf
@@ -97,20 +98,26 @@ class Poller(Generic[R]):
         self._hint = hint
         self._rng = rng or random.Random()  # noqa: S311 - jitter only
         self._polled = False
+        # The resources of the last listing, for reuse while unchanged.
+        self._known: dict[str, tuple[Any, R]] = {}
 
     @property
     def idle(self) -> bool:
         """True when no wait is being served and no poll is under way."""
         return not self._tickets and (self._task is None or self._task.done())
 
-    async def read(
+    def ask(
         self,
         resource_id: str,
         delay: float,
         deadline: float,
         hint_interval: float | None = None,
-    ) -> Reading:
-        """Return a reading of `resource_id` taken at most `delay` from now.
+    ) -> asyncio.Future[Reading]:
+        """Ask for a reading of `resource_id` taken at most `delay` from now.
+
+        A future, not a coroutine: a wait asks once per poll and sleeps on
+        the answer, and the fewer objects each ask keeps alive, the less
+        the garbage collector has to do with thousands of waits.
 
         Args:
             resource_id: The node or VM to read.
@@ -122,9 +129,10 @@ class Poller(Generic[R]):
                 the poll forward.
 
         Returns:
-            The resource, `GONE`, or the `FlexVMError` the poll raised.
+            A future of the resource, `GONE`, or the `FlexVMError` the poll
+            raised. A wait that stops before it is served passes the
+            future to `withdraw`.
         """
-        loop = asyncio.get_running_loop()
         hinted = hint_interval is not None and self._hint is not None
         if hinted and self._hint is not None and hint_interval is not None:
             missed = self._hint.attach(
@@ -139,19 +147,31 @@ class Poller(Generic[R]):
             # set going together do not poll in step ever after.
             delay *= self._rng.uniform(0.5, 1.0)
         now = self._clock()
+        future: asyncio.Future[Reading] = (
+            asyncio.get_running_loop().create_future()
+        )
         ticket = _Ticket(
             resource_id,
             min(now + delay, max(now, deadline)),
             deadline,
-            loop.create_future(),
+            future,
             hinted,
         )
-        self._tickets.append(ticket)
+        self._tickets[future] = ticket
+        self._hinted += hinted
         self._schedule(ticket.wake)
-        try:
-            return await ticket.future
-        finally:
-            self._forget(ticket)
+        return future
+
+    def withdraw(self, future: asyncio.Future[Reading]) -> None:
+        """Drop an ask whose wait stopped before it was served."""
+        ticket = self._tickets.get(future)
+        if ticket is None:
+            return
+        self._drop(ticket)
+        if not self._tickets and self._task is not None:
+            # Nothing left to serve: stop polling at once, even mid-poll.
+            self._task.cancel()
+            self._task = None
 
     def _schedule(self, wake: float) -> None:
         if self._task is None or self._task.done():
@@ -166,19 +186,15 @@ class Poller(Generic[R]):
     def poll_now(self) -> None:
         """Bring the next poll forward to now: a node may have come up."""
         now = self._clock()
-        for ticket in self._tickets:
+        for ticket in self._tickets.values():
             ticket.wake = min(ticket.wake, now)
         self._schedule(now)
 
-    def _forget(self, ticket: _Ticket) -> None:
-        with contextlib.suppress(ValueError):
-            self._tickets.remove(ticket)
-        if self._hint is not None and not any(t.hinted for t in self._tickets):
+    def _drop(self, ticket: _Ticket) -> None:
+        del self._tickets[ticket.future]
+        self._hinted -= ticket.hinted
+        if self._hint is not None and not self._hinted:
             self._hint.detach(self._cloud_id)
-        if not self._tickets and self._task is not None:
-            # Nothing left to serve: stop polling at once, even mid-poll.
-            self._task.cancel()
-            self._task = None
 
     async def _run(self) -> None:
         try:
@@ -190,22 +206,25 @@ class Poller(Generic[R]):
     async def _serve(self) -> None:
         while self._tickets:
             now = self._clock()
-            wake = min(t.wake for t in self._tickets)
+            wake = min(t.wake for t in self._tickets.values())
             if wake > now:
                 await self._nap(wake - now, wake)
                 continue
             batch = [
-                t for t in self._tickets if self._coalesce or t.wake <= now
+                t
+                for t in self._tickets.values()
+                if self._coalesce or t.wake <= now
             ]
             self._polled = True
             readings = await self._poll(
                 {t.resource_id for t in batch}, max(t.deadline for t in batch)
             )
             for ticket in batch:
+                if self._tickets.get(ticket.future) is not ticket:
+                    continue  # withdrawn while the poll ran
+                self._drop(ticket)
                 if not ticket.future.done():
                     ticket.future.set_result(readings[ticket.resource_id])
-                with contextlib.suppress(ValueError):
-                    self._tickets.remove(ticket)
 
     async def _nap(self, seconds: float, until: float) -> None:
         """Sleep `seconds`, or less if an earlier wait arrives meanwhile."""
@@ -242,6 +261,7 @@ class Poller(Generic[R]):
         self, ids: set[str], deadline: float
     ) -> dict[str, Reading]:
         found: dict[str, Reading] = {}
+        listed: set[Any] = set()
         count = running = provisioning = 0
         async for item in iter_pages(
             self._transport,
@@ -251,9 +271,11 @@ class Poller(Generic[R]):
             sizes=self._sizes,
             deadline=deadline,
             retry=_ONE_TRY,
+            known=self._known,
         ):
             count += 1
             item_id = getattr(item, "id", None)
+            listed.add(item_id)
             if item_id in ids:
                 found[item_id] = item
             if isinstance(item, Node):
@@ -265,6 +287,8 @@ class Poller(Generic[R]):
                 break
         else:
             self._known_size = count
+            for key in self._known.keys() - listed:
+                del self._known[key]
             if self._hint is not None:
                 self._hint.confirm(self._cloud_id, running, provisioning)
         return {rid: found.get(rid, GONE) for rid in ids}

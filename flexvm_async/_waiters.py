@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import random
 from collections.abc import Callable, Collection
@@ -232,15 +233,21 @@ class Waiters(ManyWaits):
         if settle is settles.node_running:
             hint_interval = policy.max_delay / 4
 
-        async def read(delay: float, end: float) -> Any:
+        def ask(delay: float, end: float) -> asyncio.Future[Any]:
             poller = self._poller(cloud_id, kind, model)
-            return await poller.read(resource_id, delay, end, hint_interval)
+            return poller.ask(resource_id, delay, end, hint_interval)
+
+        def withdraw(asked: asyncio.Future[Any]) -> None:
+            poller = self._pollers.get((cloud_id, kind))
+            if poller is not None:
+                poller.withdraw(asked)
 
         watch = Watch(
             cloud_id,
             resource_id,
             kind[:-1],
-            read,
+            ask,
+            withdraw,
             settle,
             lambda change: self.notify(change, on_change),
         )
