@@ -168,6 +168,7 @@ class Poller(Generic[R]):
         if ticket is None:
             return
         self._drop(ticket)
+        self._release_hint()
         if not self._tickets and self._task is not None:
             # Nothing left to serve: stop polling at once, even mid-poll.
             self._task.cancel()
@@ -193,6 +194,8 @@ class Poller(Generic[R]):
     def _drop(self, ticket: _Ticket) -> None:
         del self._tickets[ticket.future]
         self._hinted -= ticket.hinted
+
+    def _release_hint(self) -> None:
         if self._hint is not None and not self._hinted:
             self._hint.detach(self._cloud_id)
 
@@ -225,6 +228,10 @@ class Poller(Generic[R]):
                 self._drop(ticket)
                 if not ticket.future.done():
                     ticket.future.set_result(readings[ticket.resource_id])
+            if self._hint is not None and not self._hinted:
+                # Look again once the waits just served have run: those
+                # that go on ask again before this, and keep the hint.
+                asyncio.get_running_loop().call_soon(self._release_hint)
 
     async def _nap(self, seconds: float, until: float) -> None:
         """Sleep `seconds`, or less if an earlier wait arrives meanwhile."""
