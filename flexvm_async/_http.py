@@ -15,7 +15,6 @@ from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 import aiohttp
-import attrs
 
 from flexvm_async._answers import (
     api_error,
@@ -23,7 +22,7 @@ from flexvm_async._answers import (
     transport_error,
 )
 from flexvm_async._answers import request_id as read_request_id
-from flexvm_async._converter import ShapeError, structure
+from flexvm_async._bodies import Response, structure_body, structure_items
 from flexvm_async._errors import (
     APIError,
     ConflictError,
@@ -42,33 +41,6 @@ T = TypeVar("T")
 _log = logging.getLogger("flexvm_async.http")
 
 _JSON_HEADERS = {"Content-Type": "application/json"}
-
-
-@attrs.define
-class Response:
-    """A successful answer, its body already decoded from JSON.
-
-    Attributes:
-        method: The request's HTTP method.
-        path: The request's path.
-        status: The HTTP status.
-        data: The decoded body; None when it was empty.
-        request_id: The request id from the headers, if the API sent one.
-        attempts: How many tries it took.
-        landed_earlier: True when an earlier try that got no answer had
-            already done the work, and the `error` of the last try only
-            shows that (a 404 on a repeated DELETE, say).
-        error: The error answer behind `landed_earlier`.
-    """
-
-    method: str
-    path: str
-    status: int
-    data: Any
-    request_id: str | None = None
-    attempts: int = 1
-    landed_earlier: bool = False
-    error: APIError | None = None
 
 
 Landed = Callable[[APIError], bool]
@@ -188,10 +160,34 @@ class Transport:
             if data is not None:
                 send_headers.update(_JSON_HEADERS)
         started = self.clock()
-        tries = 0
-        ambiguous = False
+        try:
+            # The first try is a plain call: most requests need no other.
+            return await self._attempt(
+                method,
+                path,
+                data,
+                params,
+                send_headers,
+                conflict,
+                1,
+                deadline,
+                retry,
+            )
+        except FlexVMError as exc:
+            # Only a request that failed pays for planning its retries.
+            plan = self._runner.plan(
+                method, path, deadline=deadline, policy=retry, started=started
+            )
+            delay = plan.delay_after(1, exc)
+            if not plan.should_retry(exc) or plan.gives_up(1, delay):
+                raise
+            plan.log(1, delay, exc)
+            ambiguous = (
+                isinstance(exc, TransportError) and exc.may_have_reached_server
+            )
+        tries = 1
 
-        async def once() -> Response:
+        async def again() -> Response:
             nonlocal tries, ambiguous
             tries += 1
             try:
@@ -223,21 +219,10 @@ class Transport:
                     )
                 raise
 
-        try:
-            return await once()
-        except FlexVMError as exc:
-            # Only a request that failed pays for planning its retries.
-            plan = self._runner.plan(
-                method, path, deadline=deadline, policy=retry, started=started
-            )
-            delay = plan.delay_after(1, exc)
-            if not plan.should_retry(exc) or plan.gives_up(1, delay):
-                raise
-            plan.log(1, delay, exc)
         await self.sleep(delay)
         async for attempt in plan.retrying(done=1):
             with attempt:
-                return await once()
+                return await again()
         raise AssertionError("tenacity re-raises")  # pragma: no cover
 
     async def _attempt(
@@ -341,7 +326,7 @@ class Transport:
         Raises:
             InvalidResponseError: The body does not have the shape of `cls`.
         """
-        return _structure(response.data, cls, response, "")
+        return structure_body(response, cls)
 
     def models(
         self,
@@ -351,64 +336,15 @@ class Transport:
     ) -> list[T]:
         """Structure a JSON array body into a list of `cls`, or raise.
 
-        Args:
-            response: The response whose body is the array.
-            cls: The model of one item.
-            known: The items of an earlier listing by id, each with the
-                JSON it was structured from. An item whose JSON is the
-                same is given back as that model instead of being
-                structured again (models are frozen, so sharing one is
-                safe); every item structured is added.
+        See `structure_items` for `known`.
 
         Raises:
             InvalidResponseError: The body is not an array of `cls`.
         """
-        if not isinstance(response.data, list):
-            raise _invalid(
-                response,
-                f"expected a JSON array of {cls.__name__}, "
-                f"got {type(response.data).__name__}",
-            )
-        if known is None:
-            return [
-                _structure(item, cls, response, f" at index {index}")
-                for index, item in enumerate(response.data)
-            ]
-        items = []
-        for index, item in enumerate(response.data):
-            key = item.get("id") if isinstance(item, dict) else None
-            if not isinstance(key, str):
-                key = None
-            elif (hit := known.get(key)) is not None and hit[0] == item:
-                items.append(hit[1])
-                continue
-            model = _structure(item, cls, response, f" at index {index}")
-            if key is not None:
-                known[key] = (item, model)
-            items.append(model)
-        return items
+        return structure_items(response, cls, known)
 
 
 @functools.lru_cache(maxsize=64)
 def _timeout(seconds: float) -> aiohttp.ClientTimeout:
     # Most tries share the policy's timeout: build that object once.
     return aiohttp.ClientTimeout(total=seconds)
-
-
-def _structure(data: Any, cls: type[T], response: Response, where: str) -> T:
-    try:
-        return structure(data, cls)
-    except ShapeError as exc:
-        raise _invalid(
-            response, f"not a valid {cls.__name__}{where}: {exc}"
-        ) from exc
-
-
-def _invalid(response: Response, message: str) -> InvalidResponseError:
-    return InvalidResponseError(
-        message,
-        method=response.method,
-        path=response.path,
-        status=response.status,
-        request_id=response.request_id,
-    )
