@@ -118,6 +118,11 @@ def run(options: Options) -> Result:
         "real_speed_lag_samples": real["lag_samples"],
         "real_speed_cpu_seconds": real["cpu_seconds"],
         "real_speed_window_s": WINDOW,
+        "gc_seconds": full["gc_seconds"],
+        "gc_full_collections": full["gc_full_collections"],
+        "gc_longest_full_ms": full["gc_longest_full_ms"],
+        "real_speed_gc_seconds": real["gc_seconds"],
+        "real_speed_gc_full_collections": real["gc_full_collections"],
     }
     result.row(
         "figure", f"{SPEED:g}x, to the end", "1x, first 30 s", "no waits"
@@ -140,6 +145,15 @@ def run(options: Options) -> Result:
         "CPU seconds / seconds",
         f"{full['cpu_seconds']} / {full['seconds']}",
         f"{real['cpu_seconds']} / {real['seconds']}",
+        "",
+    )
+    result.row(
+        "garbage collection (s)", full["gc_seconds"], real["gc_seconds"], ""
+    )
+    result.row(
+        "full collections (longest ms)",
+        f"{full['gc_full_collections']} ({full['gc_longest_full_ms']})",
+        f"{real['gc_full_collections']} ({real['gc_longest_full_ms']})",
         "",
     )
     result.row("requests", full["requests"], real["requests"], "")

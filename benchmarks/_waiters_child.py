@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import json
 import resource
 import sys
@@ -50,6 +51,30 @@ async def _sampled(lags: list[float], seconds: float) -> None:
     await sampler
 
 
+class _Collections:
+    """Times every garbage collection while installed (`gc.callbacks`)."""
+
+    def __init__(self) -> None:
+        self.pauses: list[tuple[int, float]] = []
+        self._started = 0.0
+
+    def __call__(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._started = time.perf_counter()
+        else:
+            elapsed = time.perf_counter() - self._started
+            self.pauses.append((info["generation"], elapsed))
+
+    def figures(self) -> dict[str, float]:
+        full = [s for generation, s in self.pauses if generation == 2]
+        return {
+            "gc_seconds": round(sum(s for _, s in self.pauses), 2),
+            "gc_collections": len(self.pauses),
+            "gc_full_collections": len(full),
+            "gc_longest_full_ms": round(max(full, default=0.0) * 1000, 1),
+        }
+
+
 def _lag_figures(lags: list[float], prefix: str = "") -> dict[str, float]:
     return {
         f"{prefix}loop_lag_p99_ms": round(percentile(lags, 0.99) * 1000, 2),
@@ -82,6 +107,8 @@ async def measure(spec: dict[str, Any]) -> dict[str, Any]:
             for node_id in cloud["nodes"]
         ]
         lags: list[float] = []
+        collections = _Collections()
+        gc.callbacks.append(collections)
         stop = asyncio.Event()
         sampler = asyncio.create_task(_sample(lags, stop))
         started = time.perf_counter()
@@ -96,6 +123,7 @@ async def measure(spec: dict[str, Any]) -> dict[str, Any]:
             await asyncio.wait({waits}, timeout=float(window))
         elapsed = time.perf_counter() - started
         cpu = time.process_time() - cpu
+        gc.callbacks.remove(collections)
         stop.set()
         await sampler
         if window is not None:
@@ -110,6 +138,7 @@ async def measure(spec: dict[str, Any]) -> dict[str, Any]:
         "cpu_seconds": round(cpu, 1),
         **_lag_figures(lags),
         **_lag_figures(baseline_lags, "baseline_"),
+        **collections.figures(),
     }
     if window is None:
         figures["settled"] = len(results.succeeded)
