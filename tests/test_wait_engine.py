@@ -11,14 +11,15 @@ from typing import Any
 import pytest
 import tenacity
 
-from flexvm_async import FlexVMClient, InvalidResponseError, Node
+from flexvm_async import FlexVMClient, InvalidResponseError, Node, NodeStatus
 from flexvm_async._http import Response, Transport
 from flexvm_async._wait_run import NOT_YET, PlainAsyncRetrying
-from flexvm_async.emulator import Emulator
+from flexvm_async.emulator import Emulator, Fault
 from tests import samples
 from tests.waiting import advance, on_emulator
 
 Outcomes = Callable[[int], Any]
+LIST_NODES = "GET /v3/flexVM/clouds/{cloudUuid}/nodes"
 
 
 def results(*values: Any) -> Outcomes:
@@ -253,3 +254,32 @@ def test_the_known_nodes_follow_the_cloud() -> None:
     before, after, left = on_emulator(test)
     assert len(before) == 3
     assert after == left
+
+
+def test_a_wait_cancelled_mid_poll_leaves_the_others_served() -> None:
+    """Cancelling one wait during a list still serves the cloud's others."""
+
+    async def test(emu: Emulator, client: FlexVMClient) -> tuple[str, int]:
+        cloud = emu.seed_cloud("c")
+        nodes = [await client.nodes.add(cloud.cloud_id) for _ in range(3)]
+        waits = [
+            asyncio.create_task(
+                client.nodes.wait_until_running(cloud.cloud_id, n.id)
+            )
+            for n in nodes
+        ]
+        await advance(100)
+        emu.faults.add(Fault(kind="latency", route=LIST_NODES, latency=5.0))
+        listed = emu.counters.total
+        while emu.counters.total == listed:  # until a list is under way
+            await advance(1)
+        waits[0].cancel()
+        await asyncio.wait([waits[0]])
+        emu.faults.clear()
+        done = await asyncio.gather(*waits[1:])
+        poller = client.waiters._pollers[(cloud.cloud_id, "nodes")]
+        return done[0].status, len(poller._tickets)
+
+    status, left = on_emulator(test)
+    assert status is NodeStatus.RUNNING
+    assert left == 0
