@@ -160,19 +160,10 @@ class Transport:
             if data is not None:
                 send_headers.update(_JSON_HEADERS)
         started = self.clock()
+        sent = (method, path, data, params, send_headers, conflict)
         try:
             # The first try is a plain call: most requests need no other.
-            return await self._attempt(
-                method,
-                path,
-                data,
-                params,
-                send_headers,
-                conflict,
-                1,
-                deadline,
-                retry,
-            )
+            return await self._attempt(*sent, 1, deadline, retry)
         except FlexVMError as exc:
             # Only a request that failed pays for planning its retries.
             plan = self._runner.plan(
@@ -191,17 +182,7 @@ class Transport:
             nonlocal tries, ambiguous
             tries += 1
             try:
-                return await self._attempt(
-                    method,
-                    path,
-                    data,
-                    params,
-                    send_headers,
-                    conflict,
-                    tries,
-                    deadline,
-                    retry,
-                )
+                return await self._attempt(*sent, tries, deadline, retry)
             except TransportError as exc:
                 ambiguous = ambiguous or exc.may_have_reached_server
                 raise

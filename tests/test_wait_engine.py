@@ -16,7 +16,7 @@ from flexvm_async._http import Response, Transport
 from flexvm_async._wait_run import NOT_YET, PlainAsyncRetrying
 from flexvm_async.emulator import Emulator, Fault
 from tests import samples
-from tests.waiting import advance, on_emulator
+from tests.waiting import advance, on_emulator, start_waits
 
 Outcomes = Callable[[int], Any]
 LIST_NODES = "GET /v3/flexVM/clouds/{cloudUuid}/nodes"
@@ -205,18 +205,11 @@ def test_a_cancelled_wait_is_no_longer_served() -> None:
     """Cancelling one wait of a cloud withdraws it from the cloud's poller."""
 
     async def test(emu: Emulator, client: FlexVMClient) -> list[str]:
-        cloud = emu.seed_cloud("c")
-        nodes = [await client.nodes.add(cloud.cloud_id) for _ in range(2)]
-        waits = [
-            asyncio.create_task(
-                client.nodes.wait_until_running(cloud.cloud_id, n.id)
-            )
-            for n in nodes
-        ]
+        cloud_id, nodes, waits = await start_waits(emu, client, 2)
         await advance(40)
         waits[0].cancel()
         await asyncio.wait([waits[0]])
-        poller = client.waiters._pollers[(cloud.cloud_id, "nodes")]
+        poller = client.waiters._pollers[(cloud_id, "nodes")]
         served = [t.resource_id for t in poller._tickets.values()]
         await waits[1]
         return [nodes[1].id, *served]
@@ -260,14 +253,7 @@ def test_a_wait_cancelled_mid_poll_leaves_the_others_served() -> None:
     """Cancelling one wait during a list still serves the cloud's others."""
 
     async def test(emu: Emulator, client: FlexVMClient) -> tuple[str, int]:
-        cloud = emu.seed_cloud("c")
-        nodes = [await client.nodes.add(cloud.cloud_id) for _ in range(3)]
-        waits = [
-            asyncio.create_task(
-                client.nodes.wait_until_running(cloud.cloud_id, n.id)
-            )
-            for n in nodes
-        ]
+        cloud_id, _, waits = await start_waits(emu, client, 3)
         await advance(100)
         emu.faults.add(Fault(kind="latency", route=LIST_NODES, latency=5.0))
         listed = emu.counters.total
@@ -277,7 +263,7 @@ def test_a_wait_cancelled_mid_poll_leaves_the_others_served() -> None:
         await asyncio.wait([waits[0]])
         emu.faults.clear()
         done = await asyncio.gather(*waits[1:])
-        poller = client.waiters._pollers[(cloud.cloud_id, "nodes")]
+        poller = client.waiters._pollers[(cloud_id, "nodes")]
         return done[0].status, len(poller._tickets)
 
     status, left = on_emulator(test)

@@ -23,7 +23,14 @@ from flexvm_async import (
 )
 from flexvm_async.emulator import DurationProfile, Emulator, Fault, ManualClock
 from tests.conftest import TOKEN
-from tests.waiting import FIXED, Naps, advance, now, on_emulator
+from tests.waiting import (
+    FIXED,
+    Naps,
+    advance,
+    now,
+    on_emulator,
+    start_waits,
+)
 
 GET_NODE = "GET /v3/flexVM/clouds/{cloudUuid}/nodes/{nodeUuid}"
 LIST_NODES = "GET /v3/flexVM/clouds/{cloudUuid}/nodes"
@@ -219,14 +226,7 @@ def test_cancelling_a_wait_stops_polling_and_leaves_no_task() -> None:
     """A cancelled wait sends nothing more and leaves no task behind."""
 
     async def test(emu: Emulator, client: FlexVMClient) -> tuple[int, int]:
-        cloud = emu.seed_cloud("c")
-        nodes = [await client.nodes.add(cloud.cloud_id) for _ in range(3)]
-        waits = [
-            asyncio.create_task(
-                client.nodes.wait_until_running(cloud.cloud_id, n.id)
-            )
-            for n in nodes
-        ]
+        _, _, waits = await start_waits(emu, client, 3)
         await advance(100)
         # Cancel in the middle of a poll, held up by latency.
         emu.faults.add(Fault(kind="latency", route=LIST_NODES, latency=5.0))

@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
-from flexvm_async import FlexVMClient
+from flexvm_async import FlexVMClient, Node
 from flexvm_async.emulator import DurationProfile, Emulator
 from flexvm_async.testing import LoopClock, VirtualTimeLoop, run_virtual
 from tests.conftest import TOKEN
@@ -78,3 +78,20 @@ class Naps:
     async def __call__(self, seconds: float) -> None:
         self.delays.append(seconds)
         await asyncio.sleep(seconds)
+
+
+async def start_waits(
+    emu: Emulator, client: FlexVMClient, count: int
+) -> tuple[str, list[Node], list[asyncio.Task[Node]]]:
+    """Add `count` nodes to a new cloud and start a wait on each.
+
+    Returns:
+        The cloud's id, the nodes, and the tasks waiting for them to run.
+    """
+    cloud_id = emu.seed_cloud("c").cloud_id
+    nodes = [await client.nodes.add(cloud_id) for _ in range(count)]
+    waits = [
+        asyncio.create_task(client.nodes.wait_until_running(cloud_id, n.id))
+        for n in nodes
+    ]
+    return cloud_id, nodes, waits
